@@ -1,0 +1,1 @@
+"""Fake MISO server for tests and offline demos."""
