@@ -1,0 +1,325 @@
+"""Market Report CSV files: hourly LMP, ancillary MCP, and the weekly 5-minute LMP zip.
+
+FORMATS §4.2 (LMP files) and §4.3 (ancillary MCP files).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import zipfile
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any, BinaryIO
+
+from .anchors import (
+    Header,
+    UnexpectedColumns,
+    check_columns,
+    find_header,
+    first_nonblank,
+    is_anchor_row,
+    is_disclaimer_row,
+    norm,
+)
+from .cells import cell_text, parse_date, parse_label, parse_zone, zone_in_range
+from .errors import PayloadError, guarded_iter, payload_guard
+from .rows import (
+    Row,
+    flag,
+    he_columns,
+    hour_sort_key,
+    new_row,
+    set_hour_ending,
+    set_number,
+    sort_within_runs,
+)
+
+log = logging.getLogger(__name__)
+
+LMP_CSV = "lmp_csv"
+ASM_CSV = "asm_csv"
+FIVE_MIN_LMP_ZIP = "5min_lmp_zip"
+
+_HE_REQUIRED = [(f"HE {hour}", f"HE{hour}") for hour in range(1, 25)]
+_HE_KNOWN = {name for pair in _HE_REQUIRED for name in pair}
+
+
+def _csv_rows(data: bytes | str, format_name: str) -> list[list[str]]:
+    """Decode CSV bytes and split into rows, rejecting payloads that are clearly not CSV."""
+    if isinstance(data, str):
+        text = data
+    else:
+        head = bytes(data[:4096]).removeprefix(b"\xef\xbb\xbf").lstrip()
+        if head[:1] == b"<":
+            raise PayloadError(format_name, "payload is an HTML/XML page, not CSV")
+        if head.startswith(b"PK\x03\x04") or b"\x00" in head:
+            raise PayloadError(format_name, "payload is binary, not CSV")
+        try:
+            text = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = bytes(data).decode("cp1252", errors="replace")
+    # newline="" lets csv handle CRLF (RT ASM files, FORMATS §4.3, §7.16) and bare LF alike.
+    with payload_guard(format_name, "unreadable CSV"):
+        return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _preamble_date(
+    preamble: Sequence[Sequence[Any]], fallback: date | None, format_name: str
+) -> date:
+    """Market date from the first preamble line that is a date (line 2 ``MM/DD/YYYY``).
+
+    Titles are never matched (FORMATS §4.2 Titles, Q10). ``fallback`` (the file-name date) is
+    used when no preamble line is a date; if both exist and differ the preamble wins.
+    """
+    for row in preamble:
+        first = first_nonblank(row)
+        found = parse_date(first[1]) if first else None
+        if found is not None:
+            if fallback is not None and found != fallback:
+                log.warning("%s: preamble date %s differs from %s", format_name, found, fallback)
+            return found
+    if fallback is not None:
+        return fallback
+    raise PayloadError(format_name, "market date (MM/DD/YYYY) not found before the header")
+
+
+def parse_lmp_csv(
+    data: bytes,
+    *,
+    market_date: date | None = None,
+    on_unexpected_columns: UnexpectedColumns = None,
+) -> Iterator[Row]:
+    """Parse ``*_da_exante_lmp.csv``, ``*_da_expost_lmp.csv``, ``*_rt_lmp_prelim.csv``,
+    ``*_rt_lmp_final.csv`` (FORMATS §4.2); also the quarterly-archive layout
+    ``MARKET_DAY,NODE,TYPE,VALUE,HE1..HE24`` (per-row date, thousands commas).
+
+    Rows: ``market_date``, ``node``, ``node_type``, ``hour_ending``, ``lmp``, ``mcc``, ``mlc``,
+    ``_invalid``; sorted by (market_date, hour_ending, node). ``market_date`` (keyword) is a
+    fallback for files whose preamble has no date line.
+    """
+    rows = iter(_csv_rows(data, LMP_CSV))
+    header, preamble = find_header(rows, ("Node", "MARKET_DAY"), LMP_CSV)
+    hours = he_columns(header.columns)
+    check_columns(
+        header,
+        LMP_CSV,
+        required=["Node", "Type", "Value", *_HE_REQUIRED],
+        known=lambda name: norm(name) in {"node", "type", "value", "market_day"}
+        or name in _HE_KNOWN,
+        on_unexpected_columns=on_unexpected_columns,
+    )
+    archive_layout = header.has("MARKET_DAY")
+    file_date = None if archive_layout else _preamble_date(preamble, market_date, LMP_CSV)
+
+    # §4.2: rows are grouped by node or by Value depending on the sample, so pivot by key.
+    pivot: dict[tuple[date, int, str], Row] = {}
+    seen: set[tuple[date, int, str, str]] = set()
+    unknown_values: set[str] = set()
+    for row in rows:
+        if is_anchor_row(row, ("Node", "MARKET_DAY")) or is_disclaimer_row(row):
+            continue
+        node = cell_text(header.cell(row, "Node"))
+        value_kind = cell_text(header.cell(row, "Value")).upper()
+        day = parse_date(header.cell(row, "MARKET_DAY")) if archive_layout else file_date
+        if not node or not value_kind or day is None:
+            continue  # footer/label row: key fields do not parse (§4.1 Footer)
+        field = {"LMP": "lmp", "MCC": "mcc", "MLC": "mlc"}.get(value_kind)
+        if field is None:  # there is no MEC row (§4.2 Values); anything else is drift
+            unknown_values.add(value_kind)
+            continue
+        for name, hour in hours.items():
+            key = (day, hour, node)
+            out = pivot.get(key)
+            if out is None:
+                # A node without MCC/MLC rows keeps None there, never 0 (§4.2 Numbers).
+                out = new_row(
+                    market_date=day,
+                    node=node,
+                    node_type=cell_text(header.cell(row, "Type")) or None,
+                    hour_ending=hour,
+                    lmp=None,
+                    mcc=None,
+                    mlc=None,
+                )
+                set_hour_ending(out, hour)
+                pivot[key] = out
+            if (*key, field) in seen:
+                log.warning("%s: duplicate %s row for %s; first kept", LMP_CSV, field, key)
+                continue
+            seen.add((*key, field))
+            set_number(out, field, header.cell(row, name))
+    if unknown_values:
+        log.warning("%s: ignored rows with unknown Value %s", LMP_CSV, sorted(unknown_values))
+    if not pivot:
+        raise PayloadError(LMP_CSV, "no data rows after the header")
+    return iter(
+        sorted(
+            pivot.values(),
+            key=lambda r: (r["market_date"], hour_sort_key(r["hour_ending"]), r["node"]),
+        )
+    )
+
+
+def parse_asm_csv(
+    data: bytes,
+    *,
+    market_date: date | None = None,
+    on_unexpected_columns: UnexpectedColumns = None,
+) -> Iterator[Row]:
+    """Parse DA ``*_asm_exante_damcp.csv``/``*_asm_expost_damcp.csv`` and RT
+    ``*_asm_rtmcp_prelim.csv``/``*_asm_rtmcp_final.csv`` (FORMATS §4.3).
+
+    Rows: ``market_date``, ``zone`` (int, ``None`` for the MISO-wide table), ``mcp_type`` (raw
+    code), ``hour_ending``, ``mcp``, ``_conflicts``, ``_invalid``; sorted by (hour_ending, zone
+    with MISO-wide first, mcp_type).
+
+    The pnode table is deduplicated to one row per (zone, mcp_type, hour_ending) (§4.3 Zones,
+    Q16): the first pnode row wins, and ``_conflicts`` counts later pnode rows for the same key
+    whose value differs (0 when all agree), so the stream can assert consistency.
+    """
+    tables: dict[int, Header] = {}
+    header: Header | None = None
+    hours: dict[str, int] = {}
+    table = 0
+    preamble: list[list[str]] = []
+    unexpected: list[str] = []
+    out: dict[tuple[int | None, str, int], Row] = {}
+    for row in _csv_rows(data, ASM_CSV):
+        first = first_nonblank(row)
+        if first is None:
+            continue  # the RT files separate four blocks by blank lines (§4.3)
+        anchor = norm(first[1])
+        # Table 1's header starts with two empty cells, so its first non-blank cell is
+        # "MCP Type"; table 2 starts at "Pnode" (§4.3 Tables). Headers carry leading spaces
+        # (" HE 1", §7.17), which Header strips.
+        if anchor in ("mcp type", "pnode"):
+            table = 2 if anchor == "pnode" else 1
+            header = Header.from_row(row)
+            hours = he_columns(header.columns)
+            if table not in tables:
+                tables[table] = header
+                required = (["Pnode", "Zone"] if table == 2 else []) + ["MCP Type", *_HE_REQUIRED]
+                check_columns(
+                    header,
+                    ASM_CSV,
+                    required=required,
+                    known=lambda name: norm(name) in {"pnode", "zone", "mcp type"}
+                    or name in _HE_KNOWN,
+                    on_unexpected_columns=unexpected.extend,
+                )
+            continue
+        if header is None:
+            preamble.append(row)
+            continue
+        if is_disclaimer_row(row):
+            continue
+        mcp_type = cell_text(header.cell(row, "MCP Type"))
+        if not mcp_type:
+            continue
+        zone: int | None = None
+        if table == 2:
+            zone = parse_zone(header.cell(row, "Zone"))
+            if zone is None or not cell_text(header.cell(row, "Pnode")):
+                continue  # key fields do not parse: a label/footer row
+        for name, hour in hours.items():
+            candidate = new_row(zone=zone, mcp_type=mcp_type, hour_ending=hour, mcp=None)
+            set_hour_ending(candidate, hour)
+            if zone is not None and not zone_in_range(zone):
+                flag(candidate, "zone")
+            set_number(candidate, "mcp", header.cell(row, name))
+            key = (zone, mcp_type, hour)
+            kept = out.get(key)
+            if kept is None:
+                candidate["_conflicts"] = 0
+                out[key] = candidate
+            elif (kept["mcp"], "mcp" in kept["_invalid"]) != (
+                candidate["mcp"],
+                "mcp" in candidate["_invalid"],
+            ):
+                kept["_conflicts"] += 1
+    missing = [name for number, name in ((1, "MCP Type"), (2, "Pnode")) if number not in tables]
+    if missing:
+        raise PayloadError(ASM_CSV, "table header not found", missing_columns=missing)
+    if unexpected and on_unexpected_columns is not None:
+        on_unexpected_columns(list(dict.fromkeys(unexpected)))
+    if not out:
+        raise PayloadError(ASM_CSV, "no data rows after the headers")
+    day = _preamble_date(preamble, market_date, ASM_CSV)
+    result = []
+    for row in out.values():
+        row["market_date"] = day
+        result.append(row)
+    result.sort(
+        key=lambda r: (
+            hour_sort_key(r["hour_ending"]),
+            r["zone"] is not None,
+            r["zone"] or 0,
+            r["mcp_type"],
+        )
+    )
+    return iter(result)
+
+
+def parse_5min_lmp_zip(
+    fileobj: BinaryIO | bytes, *, on_unexpected_columns: UnexpectedColumns = None
+) -> Iterator[Row]:
+    """Stream the weekly ``YYYYMMDD_5MIN_LMP.zip`` (FORMATS §4.2): first member, anchor
+    ``MKTHOUR_EST``.
+
+    ``fileobj`` must be seekable (a zip's directory is at its end); spool HTTP bodies to a
+    temporary file first. Rows: ``label`` (naive, ``%m/%d/%Y %H:%M`` as written; START vs END
+    unverified), ``raw_label``, ``node``, ``lmp``, ``mcc`` (``CON_LMP``), ``mlc`` (``LOSS_LMP``,
+    or ``MLC_LMP`` in another era), ``_invalid``.
+
+    Memory: one CSV row plus one interval's rows at a time. The file is assumed to be in
+    interval order; each interval's rows are sorted by node. If a label goes backwards a
+    warning is logged and rows are yielded as-is (the stream sorts per day). Header errors are
+    raised at call time; errors in the body (truncated member) while iterating.
+    """
+    if isinstance(fileobj, bytes | bytearray):
+        fileobj = io.BytesIO(fileobj)
+    with payload_guard(FIVE_MIN_LMP_ZIP, "not a readable zip archive"):
+        archive = zipfile.ZipFile(fileobj)
+        members = [info for info in archive.infolist() if not info.is_dir()]
+        if not members:
+            raise PayloadError(FIVE_MIN_LMP_ZIP, "zip archive has no members")
+        # The member name is unspecified (§4.2 Size): take the first one.
+        member = archive.open(members[0])
+        text = io.TextIOWrapper(member, encoding="utf-8-sig", errors="replace", newline="")
+    rows = guarded_iter(csv.reader(text), FIVE_MIN_LMP_ZIP, "reading zip member")
+    header, _ = find_header(rows, ("MKTHOUR_EST",), FIVE_MIN_LMP_ZIP)
+    names = ("MKTHOUR_EST", "PNODENAME", "LMP", "CON_LMP", "LOSS_LMP", "MLC_LMP")
+    check_columns(
+        header,
+        FIVE_MIN_LMP_ZIP,
+        required=["MKTHOUR_EST", "PNODENAME", "LMP", "CON_LMP", ("LOSS_LMP", "MLC_LMP")],
+        known=names,
+        on_unexpected_columns=on_unexpected_columns,
+    )
+    # Map by name: one scraper saw MLC_LMP instead of LOSS_LMP (§4.2 Columns).
+    loss_column = "LOSS_LMP" if header.has("LOSS_LMP") else "MLC_LMP"
+
+    def produce() -> Iterator[Row]:
+        count = 0
+        last_raw, label = None, None
+        for row in rows:
+            raw = cell_text(header.cell(row, "MKTHOUR_EST"))
+            if raw != last_raw:  # every node of an interval shares the label
+                last_raw, label = raw, parse_label(raw)
+            node = cell_text(header.cell(row, "PNODENAME"))
+            if label is None or not node:
+                continue  # repeated header, disclaimer or other footer line
+            out = new_row(label=label, raw_label=raw, node=node)
+            set_number(out, "lmp", header.cell(row, "LMP"))
+            set_number(out, "mcc", header.cell(row, "CON_LMP"))
+            set_number(out, "mlc", header.cell(row, loss_column))
+            count += 1
+            yield out
+        if count == 0:
+            raise PayloadError(FIVE_MIN_LMP_ZIP, "no data rows after the header")
+
+    return sort_within_runs(
+        produce(), lambda r: r["label"], lambda r: r["node"], FIVE_MIN_LMP_ZIP
+    )

@@ -1,0 +1,51 @@
+"""JSON feeds: re-exports of the DX (`dx_records`) and Public API (`public_feeds`) parsers."""
+
+from .dx_records import (
+    DxPage,
+    DxTime,
+    dx_time,
+    parse_dx_demand_records,
+    parse_dx_fuel_type_records,
+    parse_dx_interchange_records,
+    parse_dx_lmp_records,
+    parse_dx_load_forecast_records,
+    parse_dx_load_records,
+    parse_dx_mcp_records,
+    parse_dx_page,
+    parse_dx_pnode_records,
+)
+from .public_feeds import (
+    parse_public_asm_mcp,
+    parse_public_exante_lmp,
+    parse_public_five_min_expost,
+    parse_public_fuel_mix,
+    parse_public_nai_five_minute,
+    parse_public_nai_imports,
+    parse_public_nsi_five_minute,
+    parse_public_wind_solar_forecast,
+    parse_refid,
+)
+
+__all__ = [
+    "DxPage",
+    "DxTime",
+    "dx_time",
+    "parse_dx_demand_records",
+    "parse_dx_fuel_type_records",
+    "parse_dx_interchange_records",
+    "parse_dx_lmp_records",
+    "parse_dx_load_forecast_records",
+    "parse_dx_load_records",
+    "parse_dx_mcp_records",
+    "parse_dx_page",
+    "parse_dx_pnode_records",
+    "parse_public_asm_mcp",
+    "parse_public_exante_lmp",
+    "parse_public_five_min_expost",
+    "parse_public_fuel_mix",
+    "parse_public_nai_five_minute",
+    "parse_public_nai_imports",
+    "parse_public_nsi_five_minute",
+    "parse_public_wind_solar_forecast",
+    "parse_refid",
+]

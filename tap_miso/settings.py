@@ -1,0 +1,464 @@
+"""tap-miso settings: the JSON Schema the SDK publishes, and validation beyond JSON Schema.
+
+Setting names are a contract (DESIGN.md §6). Every problem is reported as one line naming the
+setting and what is wrong, and never echoes a secret's value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from singer_sdk import typing as th
+
+from tap_miso.timeutil import market_date_of
+
+SOURCES = ("data_exchange", "market_report", "public_api")
+ON_INVALID = ("flag", "drop", "fail")
+DEFAULT_DATA_EXCHANGE_URL = "https://apim.misoenergy.org"
+DEFAULT_PUBLIC_API_URL = "https://public-api.misoenergy.org/api"
+DEFAULT_MARKET_REPORTS_URL = "https://docs.misoenergy.org/marketreports"
+SECRET_SETTINGS = ("pricing_api_key", "lgi_api_key", "eia_api_key")
+
+_KEY_TYPE = th.CustomType(
+    {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+)
+
+CONFIG_SCHEMA = th.PropertiesList(
+    th.Property(
+        "start_date",
+        th.StringType,
+        required=True,
+        title="Start date",
+        description="First MISO market date to extract: YYYY-MM-DD (EST market day) or an ISO "
+        "datetime (its EST market date is used).",
+    ),
+    th.Property(
+        "end_date",
+        th.StringType,
+        title="End date",
+        description="Last market date to extract, inclusive (YYYY-MM-DD or ISO datetime). "
+        "Default: the latest published data.",
+    ),
+    th.Property(
+        "lookback_days",
+        th.IntegerType,
+        title="Lookback days",
+        description="Days re-read before each stream's bookmark so late and revised data "
+        "(preliminary to final, interchange revisions) is picked up. Default per stream "
+        "(day-ahead 1, real-time 7). 0 is valid.",
+    ),
+    th.Property(
+        "pricing_api_key",
+        _KEY_TYPE,
+        secret=True,
+        title="Data Exchange Pricing API key(s)",
+        description="Subscription key(s) for the MISO Data Exchange Pricing product; one key or "
+        "a list rotated per request. Without a key the Data Exchange is skipped.",
+    ),
+    th.Property(
+        "lgi_api_key",
+        _KEY_TYPE,
+        secret=True,
+        title="Data Exchange LGI API key(s)",
+        description="Subscription key(s) for the Load, Generation and Interchange product; one "
+        "key or a list.",
+    ),
+    th.Property(
+        "data_exchange_url",
+        th.StringType,
+        default=DEFAULT_DATA_EXCHANGE_URL,
+        description="Base URL of the MISO Data Exchange (products are appended: /pricing/v1, "
+        "/lgi/v1).",
+    ),
+    th.Property(
+        "public_api_url",
+        th.StringType,
+        default=DEFAULT_PUBLIC_API_URL,
+        description="Base URL of MISO's anonymous public API.",
+    ),
+    th.Property(
+        "market_reports_url",
+        th.StringType,
+        default=DEFAULT_MARKET_REPORTS_URL,
+        description="Base URL of MISO's Market Reports files.",
+    ),
+    th.Property(
+        "source_preference",
+        th.ArrayType(th.StringType),
+        description="Order in which sources are tried for every stream; sources left out are "
+        "not used. Values: data_exchange, market_report, public_api. Default: all three in "
+        "that order (each stream keeps only the sources it has).",
+    ),
+    th.Property(
+        "requests_per_minute",
+        th.NumberType,
+        default=50,
+        description="Client-side request rate limit per host and API product. The Data "
+        "Exchange's own ceiling (100/min per key) is never exceeded whatever this says.",
+    ),
+    th.Property(
+        "requests_per_hour",
+        th.NumberType,
+        default=3000,
+        description="Request limit per hour per host and API product.",
+    ),
+    th.Property(
+        "requests_per_day",
+        th.NumberType,
+        description="Request limit per day per host and API product (Data Exchange ceiling: "
+        "24,000 per key).",
+    ),
+    th.Property(
+        "max_concurrent_requests",
+        th.IntegerType,
+        default=4,
+        description="Requests in flight at once per host (prefetch of upcoming dates/pages).",
+    ),
+    th.Property(
+        "request_timeout",
+        th.NumberType,
+        default=120,
+        description="Read timeout in seconds for one HTTP request (connect timeout is 10 s).",
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType,
+        default=5,
+        description="Retries after a connection error, timeout, 429 or 5xx before a source is "
+        "given up for that request.",
+    ),
+    th.Property(
+        "max_retry_after_seconds",
+        th.NumberType,
+        default=300,
+        description="Longest Retry-After wait honoured; longer waits are capped to this.",
+    ),
+    th.Property(
+        "circuit_breaker_failure_threshold",
+        th.IntegerType,
+        default=5,
+        description="Consecutive failed requests that open a source's circuit breaker.",
+    ),
+    th.Property(
+        "circuit_breaker_reset_seconds",
+        th.NumberType,
+        default=60,
+        description="Seconds an open breaker waits before a half-open probe request.",
+    ),
+    th.Property(
+        "ca_bundle",
+        th.StringType,
+        description="Optional extra CA bundle (PEM path); the OS trust store is used otherwise. "
+        "TLS verification can never be switched off.",
+    ),
+    th.Property(
+        "nodes",
+        th.ArrayType(th.StringType),
+        description="Only emit price records for these pricing nodes (CPNode names); passed to "
+        "the Data Exchange `node` filter when that saves calls.",
+    ),
+    th.Property(
+        "on_invalid_record",
+        th.StringType,
+        default="flag",
+        allowed_values=list(ON_INVALID),
+        description="What to do with a record that fails a quality rule: flag (keep it, with "
+        "quality_flags), drop (count it, do not emit), fail (stop the run naming the rule).",
+    ),
+    th.Property(
+        "metrics_textfile",
+        th.StringType,
+        description="Write Prometheus metrics to this file (node_exporter textfile format).",
+    ),
+    th.Property(
+        "metrics_port",
+        th.IntegerType,
+        description="Serve Prometheus metrics on this local port while the tap runs.",
+    ),
+    th.Property(
+        "metrics_pushgateway_url",
+        th.StringType,
+        description="Push Prometheus metrics to this Pushgateway at the end of the run.",
+    ),
+).to_dict()
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated, typed settings."""
+
+    start_date: date
+    end_date: date | None = None
+    lookback_days: int | None = None
+    pricing_api_keys: tuple[str, ...] = ()
+    lgi_api_keys: tuple[str, ...] = ()
+    data_exchange_url: str = DEFAULT_DATA_EXCHANGE_URL
+    public_api_url: str = DEFAULT_PUBLIC_API_URL
+    market_reports_url: str = DEFAULT_MARKET_REPORTS_URL
+    source_preference: tuple[str, ...] = SOURCES
+    requests_per_minute: float = 50
+    requests_per_hour: float = 3000
+    requests_per_day: float | None = None
+    max_concurrent_requests: int = 4
+    request_timeout: float = 120
+    max_retries: int = 5
+    max_retry_after_seconds: float = 300
+    circuit_breaker_failure_threshold: int = 5
+    circuit_breaker_reset_seconds: float = 60
+    ca_bundle: str | None = None
+    nodes: frozenset[str] = field(default_factory=frozenset)
+    on_invalid_record: str = "flag"
+    metrics_textfile: str | None = None
+    metrics_port: int | None = None
+    metrics_pushgateway_url: str | None = None
+
+
+def parse_market_date(text: str) -> date:
+    """``YYYY-MM-DD`` as a market date, or an ISO datetime reduced to its EST market date."""
+    text = text.strip()
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if instant.tzinfo is None:  # a naive datetime is read as MISO market time
+        return instant.date()
+    return market_date_of(instant)
+
+
+class _Checker:
+    """Collects one-line problems while reading raw config values."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self.problems: list[str] = []
+
+    def fail(self, name: str, problem: str) -> None:
+        self.problems.append(f"Invalid setting '{name}': {problem}")
+
+    def date(self, name: str, *, required: bool = False) -> date | None:
+        value = self.config.get(name)
+        if value in (None, ""):
+            if required:
+                self.fail(name, "is required (YYYY-MM-DD market date or ISO datetime)")
+            return None
+        if not isinstance(value, str):
+            self.fail(name, "must be a date string like 2026-01-31")
+            return None
+        try:
+            return parse_market_date(value)
+        except ValueError:
+            self.fail(name, f"'{value}' is not a date (use YYYY-MM-DD or an ISO datetime)")
+            return None
+
+    def number(
+        self,
+        name: str,
+        default: float | None,
+        *,
+        integer: bool = False,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        exclusive_minimum: bool = False,
+    ) -> Any:
+        value = self.config.get(name)
+        if value is None:
+            return default
+        kind = "an integer" if integer else "a number"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(name, f"must be {kind}, got {type(value).__name__}")
+            return default
+        if integer and not float(value).is_integer():
+            self.fail(name, f"must be {kind}, got {value}")
+            return default
+        if not math.isfinite(value):
+            self.fail(name, f"must be a finite number, got {value}")
+            return default
+        if minimum is not None and (value <= minimum if exclusive_minimum else value < minimum):
+            relation = "greater than" if exclusive_minimum else "at least"
+            self.fail(name, f"must be {relation} {minimum:g}, got {value}")
+            return default
+        if maximum is not None and value > maximum:
+            self.fail(name, f"must be at most {maximum:g}, got {value}")
+            return default
+        return int(value) if integer else float(value)
+
+    def keys(self, name: str) -> tuple[str, ...]:
+        value = self.config.get(name)
+        if value in (None, "", []):
+            return ()
+        # Meltano passes a password setting as one string: allow "key1,key2" for a key list.
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(k, str) for k in items):
+            self.fail(name, "must be a key string or a list of key strings")
+            return ()
+        keys = tuple(k.strip() for k in items)
+        if any(not k for k in keys):
+            self.fail(name, "contains an empty key")
+            return ()
+        if not isinstance(value, str) and any(k != raw for k, raw in zip(keys, items, strict=True)):
+            self.fail(name, "a key has leading or trailing whitespace (check how it was pasted)")
+            return ()
+        return keys
+
+    def url(self, name: str, default: str) -> str:
+        value = self.config.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            self.fail(name, "must be a URL string")
+            return default
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+            self.fail(name, f"'{value}' is not a well-formed http(s) URL")
+            return default
+        if parts.query or parts.fragment:
+            self.fail(name, "must be a base URL without query string or fragment")
+            return default
+        if "MISORTWD" in value.upper():
+            # FORMATS.md §5: the legacy RT Data Broker answers 200 {"error":"no data"} forever.
+            self.fail(
+                name,
+                "points at MISO's retired RT Data Broker (MISORTWD...); use the "
+                "public API URL instead",
+            )
+            return default
+        return value.rstrip("/")
+
+    def optional_url(self, name: str) -> str | None:
+        if self.config.get(name) in (None, ""):
+            return None
+        return self.url(name, "")
+
+    def string_list(self, name: str) -> list[str] | None:
+        value = self.config.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(name, "must be a list of non-empty strings")
+            return None
+        return [v.strip() for v in value]
+
+    def choice(self, name: str, allowed: Sequence[str], default: str) -> str:
+        value = self.config.get(name, default)
+        if value not in allowed:
+            self.fail(name, f"'{value}' is not one of {', '.join(allowed)}")
+            return default
+        return value
+
+    def path(self, name: str, *, must_exist: bool = False) -> str | None:
+        value = self.config.get(name)
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str):
+            self.fail(name, "must be a file path string")
+            return None
+        target = Path(value).expanduser()
+        if must_exist and not target.is_file():
+            self.fail(name, f"file '{value}' does not exist")
+            return None
+        if not must_exist and not target.parent.is_dir():
+            self.fail(name, f"directory of '{value}' does not exist")
+            return None
+        return str(target)
+
+
+def load_settings(config: Mapping[str, Any], *, today: date | None = None) -> Settings:
+    """Validate raw config and return typed settings, or raise :class:`SettingsError`."""
+    check = _Checker(config)
+    start = check.date("start_date", required=True)
+    end = check.date("end_date")
+    latest_allowed = (today or datetime.now(UTC).date()) + timedelta(days=2)
+    if start and start > latest_allowed:
+        check.fail(
+            "start_date", f"{start} is in the future; MISO publishes at most one market day ahead"
+        )
+    if start and end and end < start:
+        check.fail("end_date", f"{end} is before start_date {start}")
+
+    sources = check.string_list("source_preference")
+    if sources is not None:
+        unknown = [s for s in sources if s not in SOURCES]
+        if unknown:
+            check.fail(
+                "source_preference",
+                f"unknown source(s) {', '.join(unknown)}; use {', '.join(SOURCES)}",
+            )
+        elif len(set(sources)) != len(sources):
+            check.fail("source_preference", "lists a source twice")
+        elif not sources:
+            check.fail("source_preference", "must name at least one source")
+
+    nodes = check.string_list("nodes")
+    metrics_port = check.number("metrics_port", None, integer=True, minimum=1, maximum=65535)
+    settings = Settings(
+        start_date=start or date.min,
+        end_date=end,
+        lookback_days=check.number("lookback_days", None, integer=True, minimum=0, maximum=366),
+        pricing_api_keys=check.keys("pricing_api_key"),
+        lgi_api_keys=check.keys("lgi_api_key"),
+        data_exchange_url=check.url("data_exchange_url", DEFAULT_DATA_EXCHANGE_URL),
+        public_api_url=check.url("public_api_url", DEFAULT_PUBLIC_API_URL),
+        market_reports_url=check.url("market_reports_url", DEFAULT_MARKET_REPORTS_URL),
+        source_preference=tuple(sources) if sources else SOURCES,
+        requests_per_minute=check.number(
+            "requests_per_minute", 50, minimum=0, exclusive_minimum=True
+        ),
+        requests_per_hour=check.number(
+            "requests_per_hour", 3000, minimum=0, exclusive_minimum=True
+        ),
+        requests_per_day=check.number("requests_per_day", None, minimum=0, exclusive_minimum=True),
+        max_concurrent_requests=check.number(
+            "max_concurrent_requests", 4, integer=True, minimum=1, maximum=64
+        ),
+        request_timeout=check.number(
+            "request_timeout", 120, minimum=0, exclusive_minimum=True, maximum=3600
+        ),
+        max_retries=check.number("max_retries", 5, integer=True, minimum=0, maximum=50),
+        max_retry_after_seconds=check.number(
+            "max_retry_after_seconds", 300, minimum=0, maximum=86400
+        ),
+        circuit_breaker_failure_threshold=check.number(
+            "circuit_breaker_failure_threshold", 5, integer=True, minimum=1, maximum=1000
+        ),
+        circuit_breaker_reset_seconds=check.number(
+            "circuit_breaker_reset_seconds", 60, minimum=0, exclusive_minimum=True, maximum=86400
+        ),
+        ca_bundle=check.path("ca_bundle", must_exist=True),
+        nodes=frozenset(nodes or ()),
+        on_invalid_record=check.choice("on_invalid_record", ON_INVALID, "flag"),
+        metrics_textfile=check.path("metrics_textfile"),
+        metrics_port=metrics_port,
+        metrics_pushgateway_url=check.optional_url("metrics_pushgateway_url"),
+    )
+    if (
+        settings.requests_per_day is not None
+        and settings.requests_per_day < settings.requests_per_hour
+        and "requests_per_day" not in " ".join(check.problems)
+    ):
+        check.fail(
+            "requests_per_day",
+            f"{settings.requests_per_day:g} is below "
+            f"requests_per_hour {settings.requests_per_hour:g}",
+        )
+    if settings.requests_per_hour < settings.requests_per_minute:
+        check.fail(
+            "requests_per_hour",
+            f"{settings.requests_per_hour:g} is below "
+            f"requests_per_minute {settings.requests_per_minute:g}",
+        )
+    if check.problems:
+        raise SettingsError(check.problems)
+    return settings

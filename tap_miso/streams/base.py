@@ -1,0 +1,430 @@
+"""The shared machinery of every time-series stream: planning, source fallback, state, records.
+
+A concrete stream only declares its name, keys, schema fields, resolution, publication delay and
+ordered :class:`~tap_miso.sources.base.SourceSpec` list (STYLE.md: each dataset declared once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import orjson
+from singer_sdk import Stream
+from singer_sdk import typing as th
+
+from tap_miso import timeutil
+from tap_miso.http.errors import (
+    AuthError,
+    BadPathError,
+    MisoHttpError,
+    NoDataError,
+)
+from tap_miso.parsers.errors import PayloadError
+from tap_miso.sources.base import FetchContext, Row, SourceSpec
+
+if TYPE_CHECKING:
+    from tap_miso.tap import TapMiso
+
+#: Fields every time-series record carries (DESIGN.md §3).
+CONTRACT_FIELDS = th.PropertiesList(
+    th.Property(
+        "interval_start_utc",
+        th.DateTimeType,
+        required=True,
+        description="Interval start, UTC, ISO 8601 with Z. Replication key.",
+    ),
+    th.Property(
+        "interval_end_utc",
+        th.DateTimeType,
+        required=True,
+        description="Interval end (exclusive), UTC.",
+    ),
+    th.Property(
+        "market_date",
+        th.DateType,
+        required=True,
+        description="MISO market day (EST) the interval belongs to.",
+    ),
+    th.Property(
+        "interval_start_local",
+        th.StringType,
+        required=True,
+        description="Interval start in source time with offset (-05:00 for EST).",
+    ),
+    th.Property(
+        "source_timezone",
+        th.StringType,
+        required=True,
+        description="Time zone the source labels time in: EST (fixed UTC-5) or UTC.",
+    ),
+    th.Property(
+        "source",
+        th.StringType,
+        required=True,
+        description="data_exchange, market_report or public_api.",
+    ),
+    th.Property(
+        "record_hash",
+        th.StringType,
+        required=True,
+        description="SHA-256 of the business fields; identical input, identical hash.",
+    ),
+    th.Property(
+        "quality_flags",
+        th.ArrayType(th.StringType),
+        required=True,
+        description="Quality rule names this record broke; empty when clean.",
+    ),
+)
+
+
+class SourceChainError(RuntimeError):
+    """Every source of a stream failed for a market date (not merely 'no data')."""
+
+
+class MisoStream(Stream):
+    """Base class of MISO time-series streams."""
+
+    replication_key = "interval_start_utc"
+    is_sorted = True
+    #: Business fields hashed into ``record_hash`` (never extraction metadata such as source).
+    hash_fields: ClassVar[tuple[str, ...]] = ()
+    #: Extra schema properties of the dataset.
+    dataset_properties: ClassVar[th.PropertiesList]
+    source_specs: ClassVar[tuple[SourceSpec, ...]] = ()
+    default_lookback_days: ClassVar[int] = 1
+    #: When the first source is expected to have a market date, relative to its 00:00 EST.
+    publish_delay: ClassVar[timedelta] = timedelta(0)
+    #: Extra time before a missing date counts as a gap rather than "not yet published".
+    gap_grace: ClassVar[timedelta] = timedelta(hours=12)
+    #: Latest market date worth asking for, relative to today's market date.
+    latest_offset_days: ClassVar[int] = 0
+    #: Parts of a market date, each fetched through its own source chain and merged by time.
+    parts: ClassVar[tuple[str, ...]] = ("all",)
+    #: Field holding ``preliminary``/``final`` for streams whose market revises its data.
+    revision_field: ClassVar[str | None] = None
+    #: Field whose value must be in ``settings.nodes`` when the node filter is set.
+    node_field: ClassVar[str | None] = None
+
+    def __init__(self, tap: TapMiso, **kwargs: Any) -> None:
+        schema = th.PropertiesList(
+            *CONTRACT_FIELDS.wrapped.values(), *self.dataset_properties.wrapped.values()
+        ).to_dict()
+        super().__init__(tap, schema=schema, **kwargs)
+        self._miso_tap = tap
+
+    # -- SDK hooks -----------------------------------------------------------------------------
+
+    @property
+    def check_sorted(self) -> bool:
+        """Lookback re-reads records before the old bookmark, so the SDK must not reject them.
+
+        Ascending order inside a run is still guaranteed (and checked) by :meth:`get_records`.
+        """
+        return False
+
+    def get_records(self, context: dict | None) -> Iterable[dict]:
+        """Plan the market dates, fetch each from the first source that serves it, emit."""
+        settings = self._miso_tap.settings
+        now = self._miso_tap.now()
+        first, last, emit_from = self.plan_window(context, now)
+        if first > last:
+            self.logger.info("%s: nothing to fetch (window %s..%s)", self.name, first, last)
+            return
+        self.logger.info("%s: market dates %s..%s", self.name, first, last)
+        state = self.get_context_state(context)
+        tap = self._miso_tap
+        tap.shared_cache[(self.name, "final_dates")] = frozenset(state.get("final_dates") or ())
+        previous = ""
+        for day, prefetched in self._prefetch(timeutil.date_range(first, last), now):
+            records = self._records_for_date(day, prefetched, now)
+            if records is None:
+                break  # not yet published: later dates cannot be either
+            for record in records:
+                if emit_from and record["interval_start_utc"] < emit_from:
+                    continue
+                if (
+                    settings.nodes
+                    and self.node_field
+                    and (record[self.node_field] not in settings.nodes)
+                ):
+                    continue
+                if record["interval_start_utc"] < previous:
+                    raise SourceChainError(
+                        f"{self.name}: records out of order on {day} "
+                        f"({record['interval_start_utc']} after {previous})"
+                    )
+                previous = record["interval_start_utc"]
+                if self.revision_field and record[self.revision_field] == "final":
+                    self._mark_final(state, record["market_date"])
+                yield record
+
+    def _mark_final(self, state: dict, market_date: str) -> None:
+        """Remember dates delivered as final: they are never re-sent as preliminary.
+
+        Kept in the stream's state for the last 60 days, beyond any lookback window.
+        """
+        dates = set(state.get("final_dates") or ())
+        if market_date in dates:
+            return
+        dates.add(market_date)
+        horizon = (date.fromisoformat(market_date) - timedelta(days=60)).isoformat()
+        state["final_dates"] = sorted(d for d in dates if d >= horizon)
+        self._miso_tap.shared_cache[(self.name, "final_dates")] = frozenset(state["final_dates"])
+
+    def post_process(self, row: dict, context: dict | None = None) -> dict | None:
+        """Apply quality rules and the invalid-record policy; add ``record_hash``."""
+        row["record_hash"] = self.record_hash(row)
+        if row["quality_flags"]:
+            self._miso_tap.summary.count_flagged(self.name)
+            policy = self._miso_tap.settings.on_invalid_record
+            if policy == "drop":
+                self._miso_tap.summary.count_dropped(self.name)
+                return None
+            if policy == "fail":
+                raise SourceChainError(
+                    f"{self.name}: invalid record on market date {row['market_date']} from "
+                    f"{row['source']} ({', '.join(row['quality_flags'])}); key "
+                    f"{ {k: row.get(k) for k in self.primary_keys} }"
+                )
+        return row
+
+    # -- planning ------------------------------------------------------------------------------
+
+    def lookback_days(self) -> int:
+        """Configured lookback, or this stream's default."""
+        configured = self._miso_tap.settings.lookback_days
+        return self.default_lookback_days if configured is None else configured
+
+    def latest_market_date(self, now: datetime) -> date:
+        """Last market date this stream asks for when no ``end_date`` is set."""
+        return timeutil.market_date_of(now) + timedelta(days=self.latest_offset_days)
+
+    def plan_window(self, context: dict | None, now: datetime) -> tuple[date, date, str | None]:
+        """(first date, last date, earliest interval_start_utc to emit) for this run."""
+        settings = self._miso_tap.settings
+        first = settings.start_date
+        emit_from: str | None = None
+        bookmark = self.get_context_state(context).get("replication_key_value")
+        if bookmark:
+            resume = timeutil.parse_utc(bookmark) - timedelta(days=self.lookback_days())
+            emit_from = timeutil.format_utc(resume)
+            first = max(first, timeutil.market_date_of(resume))
+        last = settings.end_date or self.latest_market_date(now)
+        return first, last, emit_from
+
+    def is_overdue(self, day: date, now: datetime) -> bool:
+        """True when ``day`` should have been published by now (so missing data is a gap)."""
+        due = timeutil.market_day_start(day) + self.publish_delay + self.gap_grace
+        return now >= due
+
+    # -- fetching with fallback ----------------------------------------------------------------
+
+    def active_specs(self, day: date, now: datetime) -> list[SourceSpec]:
+        """Sources usable for ``day``, in preference order."""
+        settings = self._miso_tap.settings
+        order = {name: i for i, name in enumerate(settings.source_preference)}
+        specs = [s for s in self.source_specs if s.available(settings) and s.serves(day, now)]
+        return sorted(specs, key=lambda s: order[s.source])
+
+    def _context(self, now: datetime) -> FetchContext:
+        return FetchContext(
+            stream=self.name,
+            client=self._miso_tap.client,
+            settings=self._miso_tap.settings,
+            logger=self.logger,
+            now=now,
+            on_unexpected_columns=self._miso_tap.summary.schema_drift_callback(self.name),
+            shared=self._miso_tap.shared_cache,
+            shared_lock=self._miso_tap.shared_lock,
+        )
+
+    def _prefetch(
+        self, days: list[date], now: datetime
+    ) -> Iterator[tuple[date, dict[str, Future]]]:
+        """Yield each day with its parts' first-source downloads already started in workers.
+
+        Up to ``max_concurrent_requests`` upcoming (date, part) downloads run while the current
+        date is parsed and emitted; order stays ascending because dates are consumed in order.
+        """
+        window = self._miso_tap.settings.max_concurrent_requests
+        ctx = self._context(now)
+        with ThreadPoolExecutor(max_workers=window, thread_name_prefix=self.name) as pool:
+            pending: list[tuple[date, dict[str, Future]]] = []
+            queue = iter(days)
+
+            def submit_next() -> bool:
+                day = next(queue, None)
+                if day is None:
+                    return False
+                specs = self.active_specs(day, now)
+                futures = (
+                    {part: pool.submit(specs[0].load, ctx, day, part) for part in self.parts}
+                    if specs
+                    else {}
+                )
+                pending.append((day, futures))
+                return True
+
+            for _ in range(max(1, window // len(self.parts))):
+                if not submit_next():
+                    break
+            try:
+                while pending:
+                    day, futures = pending.pop(0)
+                    yield day, futures
+                    submit_next()
+            finally:
+                for _, futures in pending:
+                    for fut in futures.values():
+                        fut.cancel()
+
+    def _records_for_date(
+        self, day: date, prefetched: dict[str, Future], now: datetime
+    ) -> Iterator[dict] | None:
+        """Records of ``day``, parts merged in interval order; None when not yet published."""
+        ctx = self._context(now)
+        specs = self.active_specs(day, now)
+        if not specs:
+            self.logger.info("%s %s: no configured source serves this date", self.name, day)
+            return iter(())
+        streams: list[Iterator[dict]] = []
+        missing: list[str] = []
+        for part in self.parts:
+            records = self._part_records(ctx, day, part, specs, prefetched.get(part))
+            if records is None:
+                missing.append(part)
+            else:
+                streams.append(records)
+        already_final = day.isoformat() in self._miso_tap.shared_cache.get(
+            (self.name, "final_dates"), ()
+        )
+        if missing and already_final and not streams:
+            self.logger.info(
+                "%s %s: delivered as final earlier; no source has final now", self.name, day
+            )
+            return iter(())
+        if missing:
+            if not self.is_overdue(day, now):
+                if not streams:
+                    self.logger.info("%s: %s not published yet; stopping here", self.name, day)
+                    return None
+            else:
+                what = "" if missing == ["all"] else f" ({', '.join(missing)})"
+                self._miso_tap.summary.add_gap(
+                    self.name, day, f"no data{what} from {', '.join(s.source for s in specs)}"
+                )
+        if len(streams) == 1:
+            return streams[0]
+        return heapq.merge(*streams, key=lambda r: r["interval_start_utc"])
+
+    def _part_records(
+        self,
+        ctx: FetchContext,
+        day: date,
+        part: str,
+        specs: list[SourceSpec],
+        prefetched: Future | None,
+    ) -> Iterator[dict] | None:
+        """Records of one part from the first source that has it; None if none has data."""
+        failures: list[str] = []
+        for index, spec in enumerate(specs):
+            try:
+                payload = (
+                    prefetched.result()
+                    if index == 0 and prefetched is not None
+                    else spec.load(ctx, day, part)
+                )
+                rows = spec.parse(ctx, day, part, payload)
+                first = next(rows, None)
+            except NoDataError:
+                continue
+            except (BadPathError, AuthError):
+                raise
+            except (MisoHttpError, PayloadError) as exc:
+                self.logger.warning(
+                    "%s %s%s: %s failed (%s); trying the next source",
+                    self.name,
+                    day,
+                    _part_label(part),
+                    spec.source,
+                    exc,
+                )
+                self._miso_tap.summary.count_fallback(self.name, spec.source)
+                failures.append(f"{spec.source}: {exc}")
+                continue
+            if first is None:
+                continue
+            return self._emit_rows(day, part, spec, first, rows, specs[index + 1 :], ctx)
+        if failures:
+            raise SourceChainError(
+                f"{self.name}: no source could serve market date {day}{_part_label(part)}: "
+                + "; ".join(failures)
+            )
+        return None
+
+    def _emit_rows(
+        self,
+        day: date,
+        part: str,
+        spec: SourceSpec,
+        first: Row,
+        rows: Iterator[Row],
+        fallbacks: list[SourceSpec],
+        ctx: FetchContext,
+    ) -> Iterator[dict]:
+        """Turn rows into records; a source failing mid-date hands the date to the next one."""
+        yield self.to_record(first, spec.source)
+        try:
+            for row in rows:
+                yield self.to_record(row, spec.source)
+        except (MisoHttpError, PayloadError) as exc:
+            if isinstance(exc, BadPathError | AuthError) or not fallbacks:
+                raise SourceChainError(
+                    f"{self.name}: {spec.source} failed part-way through {day}"
+                    f"{_part_label(part)}: {exc}"
+                ) from exc
+            self.logger.warning(
+                "%s %s: %s failed part-way (%s); re-reading the date from %s",
+                self.name,
+                day,
+                spec.source,
+                exc,
+                fallbacks[0].source,
+            )
+            self._miso_tap.summary.count_fallback(self.name, spec.source)
+            nxt = fallbacks[0]
+            for row in nxt.parse(ctx, day, part, nxt.load(ctx, day, part)):
+                yield self.to_record(row, nxt.source)
+
+    # -- records -------------------------------------------------------------------------------
+
+    def to_record(self, row: Row, source: str) -> dict:
+        """Contract fields + business fields; invalid cells become quality flags."""
+        interval: timeutil.Interval = row.pop("interval")
+        invalid = row.pop("_invalid", None) or ()
+        source_tz = row.pop("_source_timezone", "EST")
+        record = interval.fields(source_tz)
+        record.update(row)
+        record["source"] = source
+        record["quality_flags"] = [f"invalid_{name}" for name in invalid]
+        return record
+
+    def record_hash(self, record: dict) -> str:
+        """SHA-256 over the business fields, independent of source and extraction time."""
+        payload = orjson.dumps([record.get(name) for name in self.hash_fields])
+        return hashlib.sha256(payload).hexdigest()
+
+
+def _part_label(part: str) -> str:
+    return "" if part == "all" else f" [{part}]"
+
+
+def utc_now() -> datetime:
+    """Current UTC time (one place to monkeypatch in tests)."""
+    return datetime.now(UTC)

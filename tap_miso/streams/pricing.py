@@ -1,0 +1,313 @@
+"""Pricing streams: locational marginal prices (LMP) by node and hour."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
+
+from singer_sdk import typing as th
+
+from tap_miso import timeutil, vocabulary
+from tap_miso.http.errors import MisoHttpError, NoDataError
+from tap_miso.parsers.csv_reports import parse_lmp_csv
+from tap_miso.parsers.errors import PayloadError
+from tap_miso.parsers.json_feeds import parse_dx_lmp_records, parse_dx_pnode_records
+from tap_miso.sources import data_exchange as dx
+from tap_miso.sources import market_reports as mr
+from tap_miso.sources.base import DATA_EXCHANGE, MARKET_REPORT, FetchContext, Row, SourceSpec
+from tap_miso.streams.base import MisoStream
+
+LMP_PROPERTIES = th.PropertiesList(
+    th.Property("node", th.StringType, required=True, description="MISO CPNode name."),
+    th.Property(
+        "node_type",
+        th.StringType,
+        description="Hub, Loadzone, Gennode or Interface (null when unknown).",
+    ),
+    th.Property(
+        "is_trading_hub",
+        th.BooleanType,
+        description="One of MISO's 8 trading hubs (Type=Hub alone is not enough).",
+    ),
+    th.Property("price_type", th.StringType, required=True, description="ex_ante or ex_post."),
+    th.Property(
+        "revision",
+        th.StringType,
+        description="preliminary or final where the market revises; null otherwise.",
+    ),
+    th.Property("hour_ending", th.IntegerType, description="MISO hour ending 1..24 (EST)."),
+    th.Property("lmp", th.NumberType, description="Locational marginal price, $/MWh."),
+    th.Property(
+        "mec",
+        th.NumberType,
+        description="Marginal energy component; derived as lmp - mcc - mlc when the "
+        "source publishes none (market reports, public API).",
+    ),
+    th.Property("mcc", th.NumberType, description="Marginal congestion component, $/MWh."),
+    th.Property("mlc", th.NumberType, description="Marginal loss component, $/MWh."),
+)
+LMP_HASH_FIELDS = (
+    "node",
+    "price_type",
+    "revision",
+    "interval_start_utc",
+    "interval_end_utc",
+    "lmp",
+    "mec",
+    "mcc",
+    "mlc",
+)
+
+
+def derive_mec(lmp: float | None, mcc: float | None, mlc: float | None) -> float | None:
+    """MEC = LMP - MCC - MLC (FORMATS §4.2: the CSVs carry no MEC row); null if any is null."""
+    if lmp is None or mcc is None or mlc is None:
+        return None
+    return round(lmp - mcc - mlc, 6)
+
+
+def lmp_row(
+    *,
+    node: str,
+    node_type: str | None,
+    price_type: str,
+    revision: str | None,
+    hour_ending: int | None,
+    interval: timeutil.Interval,
+    lmp: Any,
+    mec: Any,
+    mcc: Any,
+    mlc: Any,
+    invalid: list[str],
+) -> Row:
+    """One LMP row in the stream's field order."""
+    return {
+        "interval": interval,
+        "node": node,
+        "node_type": vocabulary.node_type(node_type),
+        "is_trading_hub": node in vocabulary.TRADING_HUBS,
+        "price_type": price_type,
+        "revision": revision,
+        "hour_ending": hour_ending,
+        "lmp": lmp,
+        "mec": mec if mec is not None else derive_mec(lmp, mcc, mlc),
+        "mcc": mcc,
+        "mlc": mlc,
+        "_invalid": invalid,
+    }
+
+
+# -- node types from the Data Exchange (its LMP records carry no type) ------------------------
+
+
+def model_date(day: date) -> date:
+    """Node-model effective date for ``day``: models change Mar 1, Jun 1, Sep 1, Dec 1."""
+    starts = [date(day.year - 1, 12, 1)] + [date(day.year, m, 1) for m in (3, 6, 9, 12)]
+    return max(s for s in starts if s <= day)
+
+
+def dx_node_types(ctx: FetchContext, day: date) -> dict[str, str | None]:
+    """node -> type from ``aggregated-pnode`` for the model in force on ``day`` (cached)."""
+    key = ("dx_node_types", model_date(day))
+    with ctx.shared_lock:
+        if key in ctx.shared:
+            return ctx.shared[key]
+    try:
+        pages = dx.load_pages(
+            ctx, "pricing", "aggregated-pnode", {"date": model_date(day).isoformat()}
+        )
+        types = {r["node"]: r["node_type"] for r in parse_dx_pnode_records(dx.iter_records(pages))}
+    except (MisoHttpError, NoDataError) as exc:
+        ctx.logger.warning(
+            "Node types unavailable from aggregated-pnode (%s); node_type is "
+            "null for Data Exchange LMP records",
+            exc,
+        )
+        types = {}
+    with ctx.shared_lock:
+        ctx.shared[key] = types
+    return types
+
+
+def dx_hour_ending(day: date, time: Any) -> int | None:
+    """HE of a DX hourly record: from its ``start`` when present, else its ``value``/``interval``.
+
+    The resolution field is not trusted (FORMATS §2.2: ``daily`` was seen on hourly records).
+    """
+    start: datetime | None = time.start
+    if start is not None:
+        offset = start - datetime(day.year, day.month, day.day)
+        if offset % timedelta(hours=1) == timedelta(0) and 0 <= offset.days < 1:
+            return offset // timedelta(hours=1) + 1
+        return None
+    for raw in (time.value, time.interval):
+        if raw is not None and str(raw).strip().isdigit():
+            return int(str(raw).strip())
+    return None
+
+
+def parse_dx_hourly_lmp(
+    ctx: FetchContext, day: date, pages: list[bytes], price_type: str, revision: str | None
+) -> Iterator[Row]:
+    """DX hourly LMP pages -> rows sorted by (hour, node); record order in pages is unknown."""
+    types = dx_node_types(ctx, day)
+    parsed: list[tuple[int, str, Any, Any, Any, Any, list[str]]] = []
+    for r in parse_dx_lmp_records(
+        dx.iter_records(pages), on_unexpected_columns=ctx.drift_callback("data_exchange")
+    ):
+        he = dx_hour_ending(day, r["time"])
+        invalid = list(r["_invalid"])
+        if he is None or not 1 <= he <= 24:
+            ctx.logger.warning(
+                "%s %s: DX record for %s has no usable hour (%s); skipped",
+                ctx.stream,
+                day,
+                r["node"],
+                r["time"],
+            )
+            continue
+        parsed.append((he, r["node"], r["lmp"], r["mec"], r["mcc"], r["mlc"], invalid))
+    parsed.sort(key=lambda t: (t[0], t[1]))
+    for he, node, lmp, mec, mcc, mlc, invalid in parsed:
+        yield lmp_row(
+            node=node,
+            node_type=types.get(node),
+            price_type=price_type,
+            revision=revision,
+            hour_ending=he,
+            interval=timeutil.hour_ending_interval(day, he),
+            lmp=lmp,
+            mec=mec,
+            mcc=mcc,
+            mlc=mlc,
+            invalid=invalid,
+        )
+
+
+def parse_lmp_report(
+    ctx: FetchContext, day: date, data: bytes, price_type: str, revision: str | None
+) -> Iterator[Row]:
+    """An LMP CSV report -> rows (already sorted by hour, node by the parser)."""
+    for r in parse_lmp_csv(data):
+        if r["market_date"] is not None and r["market_date"] != day:
+            raise PayloadError(
+                "lmp_csv", f"file says market date {r['market_date']}, expected {day}"
+            )
+        yield lmp_row(
+            node=r["node"],
+            node_type=r["node_type"],
+            price_type=price_type,
+            revision=revision,
+            hour_ending=r["hour_ending"],
+            interval=timeutil.hour_ending_interval(day, r["hour_ending"]),
+            lmp=r["lmp"],
+            mec=None,
+            mcc=r["mcc"],
+            mlc=r["mlc"],
+            invalid=list(r["_invalid"]),
+        )
+
+
+# -- lmp_day_ahead_hourly -----------------------------------------------------------------------
+
+_DA_DX_PATH = {"ex_ante": "day-ahead/{date}/lmp-exante", "ex_post": "day-ahead/{date}/lmp-expost"}
+_DA_REPORT = {"ex_ante": "da_exante_lmp.csv", "ex_post": "da_expost_lmp.csv"}
+
+
+class LmpDayAheadHourlyStream(MisoStream):
+    """Day-ahead hourly LMP by node, ex-ante and ex-post (published ~14:00 EST the day before)."""
+
+    name = "lmp_day_ahead_hourly"
+    primary_keys = ("node", "interval_start_utc", "price_type")
+    dataset_properties = LMP_PROPERTIES
+    hash_fields = LMP_HASH_FIELDS
+    parts = ("ex_ante", "ex_post")
+    node_field = "node"
+    default_lookback_days = 1
+    publish_delay = timedelta(hours=-10)  # D-1 14:00 EST
+    latest_offset_days = 1  # tomorrow, once published
+    source_specs: ClassVar[tuple[SourceSpec, ...]] = (
+        SourceSpec(
+            source=DATA_EXCHANGE,
+            product="pricing",
+            load=lambda ctx, day, part: dx.load_pages(
+                ctx, "pricing", dx.day_path(_DA_DX_PATH[part], day)
+            ),
+            parse=lambda ctx, day, part, pages: parse_dx_hourly_lmp(ctx, day, pages, part, None),
+            description="pricing/v1/day-ahead/{date}/lmp-exante|lmp-expost",
+        ),
+        SourceSpec(
+            source=MARKET_REPORT,
+            load=lambda ctx, day, part: mr.load_report(ctx, day, _DA_REPORT[part]),
+            parse=lambda ctx, day, part, data: parse_lmp_report(ctx, day, data, part, None),
+            description="YYYYMMDD_da_exante_lmp.csv, YYYYMMDD_da_expost_lmp.csv",
+        ),
+    )
+
+
+# -- lmp_real_time_hourly ----------------------------------------------------------------------
+
+REVISIONS = ("final", "preliminary")
+_RT_DX_PATH = "real-time/{date}/lmp-expost"
+_RT_DX_FLAG = {"final": "Final", "preliminary": "Preliminary"}
+_RT_REPORT = {"final": "rt_lmp_final.csv", "preliminary": "rt_lmp_prelim.csv"}
+
+
+def load_latest_revision(ctx: FetchContext, day: date, load_one: Any) -> tuple[str, Any]:
+    """Final when published, else preliminary (revisions only move forward, DESIGN.md §4).
+
+    A date already delivered as final (``final_dates`` in the stream's state) is never
+    served as preliminary again: if final is missing here, this source has no data for it.
+    """
+    try:
+        return "final", load_one("final")
+    except NoDataError:
+        if day.isoformat() in ctx.shared.get((ctx.stream, "final_dates"), ()):
+            raise
+        return "preliminary", load_one("preliminary")
+
+
+class LmpRealTimeHourlyStream(MisoStream):
+    """Real-time hourly (integrated) ex-post LMP by node, preliminary then final."""
+
+    name = "lmp_real_time_hourly"
+    primary_keys = ("node", "interval_start_utc")
+    dataset_properties = LMP_PROPERTIES
+    hash_fields = LMP_HASH_FIELDS
+    node_field = "node"
+    default_lookback_days = 7
+    publish_delay = timedelta(hours=31)  # preliminary at D+1 07:00 EST
+    latest_offset_days = -1
+    revision_field = "revision"
+    source_specs: ClassVar[tuple[SourceSpec, ...]] = (
+        SourceSpec(
+            source=DATA_EXCHANGE,
+            product="pricing",
+            load=lambda ctx, day, part: load_latest_revision(
+                ctx,
+                day,
+                lambda rev: dx.load_pages(
+                    ctx,
+                    "pricing",
+                    dx.day_path(_RT_DX_PATH, day),
+                    {"timeResolution": "hourly", "preliminaryFinal": _RT_DX_FLAG[rev]},
+                ),
+            ),
+            parse=lambda ctx, day, part, loaded: parse_dx_hourly_lmp(
+                ctx, day, loaded[1], "ex_post", loaded[0]
+            ),
+            description="pricing/v1/real-time/{date}/lmp-expost?timeResolution=hourly"
+            "&preliminaryFinal=Final|Preliminary",
+        ),
+        SourceSpec(
+            source=MARKET_REPORT,
+            load=lambda ctx, day, part: load_latest_revision(
+                ctx, day, lambda rev: mr.load_report(ctx, day, _RT_REPORT[rev])
+            ),
+            parse=lambda ctx, day, part, loaded: parse_lmp_report(
+                ctx, day, loaded[1], "ex_post", loaded[0]
+            ),
+            description="YYYYMMDD_rt_lmp_final.csv, else YYYYMMDD_rt_lmp_prelim.csv",
+        ),
+    )
