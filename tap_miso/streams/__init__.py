@@ -1,7 +1,14 @@
-"""tap-miso streams, one per MISO dataset."""
+"""tap-miso streams, one per MISO dataset, grouped by family."""
 
 from __future__ import annotations
 
-from tap_miso.streams.pricing import LmpDayAheadHourlyStream, LmpRealTimeHourlyStream
+from tap_miso.streams import ancillary, generation, interchange, load, pricing, pricing_5min
 
-STREAM_TYPES = (LmpDayAheadHourlyStream, LmpRealTimeHourlyStream)
+STREAM_TYPES = (
+    *pricing.STREAMS,
+    *pricing_5min.STREAMS,
+    *ancillary.STREAMS,
+    *load.STREAMS,
+    *generation.STREAMS,
+    *interchange.STREAMS,
+)

@@ -142,6 +142,10 @@ class MisoStream(Stream):
         tap.shared_cache[(self.name, "final_dates")] = frozenset(state.get("final_dates") or ())
         previous = ""
         for day, prefetched in self._prefetch(timeutil.date_range(first, last), now):
+            if previous:
+                # Checkpoint at every market-date boundary, so a run that fails (or is killed)
+                # later resumes from the last complete date (DESIGN.md §5).
+                self._write_state_message()
             records = self._records_for_date(day, prefetched, now)
             if records is None:
                 break  # not yet published: later dates cannot be either

@@ -311,3 +311,6 @@ class LmpRealTimeHourlyStream(MisoStream):
             description="YYYYMMDD_rt_lmp_final.csv, else YYYYMMDD_rt_lmp_prelim.csv",
         ),
     )
+
+
+STREAMS = (LmpDayAheadHourlyStream, LmpRealTimeHourlyStream)

@@ -1,0 +1,1 @@
+"""Byte-level writers: MR number style, sheet model, CSV, BIFF .xls, .xlsx, streamed ZIP."""

@@ -1,0 +1,1 @@
+"""The three MISO HTTP surfaces: Data Exchange, Public API, Market Reports."""

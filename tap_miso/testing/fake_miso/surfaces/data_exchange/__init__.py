@@ -1,0 +1,1 @@
+"""MISO Data Exchange (`/pricing/v1/...`, `/lgi/v1/...`): gateway, paging, routes."""

@@ -1,0 +1,1 @@
+"""MISO Market Reports static files (`/marketreports/<YYYYMMDD>_<report>.<ext>`, FORMATS §4)."""

@@ -1,0 +1,1 @@
+"""MISO Public API (`/api/...`): anonymous JSON windows, values as strings (FORMATS §3)."""
