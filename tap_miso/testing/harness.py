@@ -66,7 +66,7 @@ def fake_config(fake: FakeMisoServer, **overrides: Any) -> dict:
 def catalog_for(streams: list[str], config: dict) -> dict:
     """Discovered catalog with only ``streams`` selected."""
     out = subprocess.run(
-        [sys.executable, "-m", "tap_miso.tap", "--discover", "--config", _write(config)],
+        [sys.executable, "-m", "tap_miso.tap", "--discover", "--config", write_json(config)],
         capture_output=True, text=True, check=True, timeout=120,
     )
     catalog = json.loads(out.stdout)
@@ -87,11 +87,11 @@ def run_tap(
     env: dict | None = None,
 ) -> TapRun:
     """Run ``tap-miso`` once (``python -m tap_miso.tap``) and parse stdout as Singer messages."""
-    cmd = [sys.executable, "-m", "tap_miso.tap", "--config", _write(config)]
+    cmd = [sys.executable, "-m", "tap_miso.tap", "--config", write_json(config)]
     if streams is not None:
-        cmd += ["--catalog", _write(catalog_for(streams, config))]
+        cmd += ["--catalog", write_json(catalog_for(streams, config))]
     if state is not None:
-        cmd += ["--state", _write(state)]
+        cmd += ["--state", write_json(state)]
     proc = subprocess.run(
         cmd, capture_output=True, text=True, timeout=timeout, check=False,
         env={**os.environ, **(env or {})},
@@ -100,7 +100,7 @@ def run_tap(
     return TapRun(proc.returncode, proc.stdout, proc.stderr, messages)
 
 
-def _write(payload: dict) -> str:
+def write_json(payload: dict) -> str:
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - must outlive this call
         "w", suffix=".json", delete=False, dir=_tmpdir()
     )

@@ -6,6 +6,8 @@ import time
 from collections import Counter
 from datetime import date
 
+import pytest
+
 from tap_miso.testing.fake_miso import DataModel
 from tap_miso.testing.fake_miso.data.model import Lmp
 
@@ -94,3 +96,12 @@ def test_a_full_five_minute_day_generates_in_seconds() -> None:
             total += model.lmp_5min_cents(date(2026, 7, 1), index, name, "preliminary")[0]
     assert time.monotonic() - started < 5
     assert total != 0
+
+
+@pytest.mark.parametrize("node_count", [12, 13, 16, 20])
+def test_smallest_rosters_work_for_every_quarter(node_count):
+    model = DataModel(node_count)
+    for day in (date(2023, 1, 2), date(2026, 3, 1), date(2026, 11, 24), date(2028, 6, 1)):
+        names = [name for name, _ in model.nodes_on(day)]
+        assert len(names) == node_count
+        assert set(model.trading_hubs) <= set(names)

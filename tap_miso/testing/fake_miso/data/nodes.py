@@ -194,7 +194,8 @@ class NodeRoster:
 
     @cached_property
     def _span(self) -> int:
-        return max(1, min(self.SPAN_QUARTERS, self._counts["Gennode"] // (4 * self._churn)))
+        # Each quarter of churn consumes 2 * churn base gennodes; tiny rosters get no churn.
+        return min(self.SPAN_QUARTERS, self._counts["Gennode"] // (4 * self._churn))
 
     @cached_property
     def _lifespans(self) -> dict[str, tuple[str, int, int]]:
