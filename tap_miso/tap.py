@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -15,6 +16,7 @@ from tap_miso import secrets
 from tap_miso.http.client import HttpClient
 from tap_miso.http.config import ClientSettings
 from tap_miso.http.errors import MisoHttpError
+from tap_miso.observability.metrics import MetricsExporter, RecordCounter, RunCollector
 from tap_miso.observability.summary import RunSummary
 from tap_miso.parsers.errors import PayloadError
 from tap_miso.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings, SettingsError, load_settings
@@ -45,6 +47,7 @@ class TapMiso(Tap):
         self._register_secrets(self.config)
         secrets.install_redaction()  # again: the SDK attaches its handlers during __init__
         self.summary = RunSummary(logger=self.logger)
+        self.records = RecordCounter()
         self.shared_cache: dict = {}
         self.shared_lock = threading.Lock()
 
@@ -107,16 +110,32 @@ class TapMiso(Tap):
 
     def sync_all(self) -> None:
         """Sync, then log the run summary; a source failure ends the run with one clear line."""
+        exporter = self._metrics_exporter()
+        exporter.start()
+        succeeded = False
         try:
             super().sync_all()
+            succeeded = True
         except (SourceChainError, MisoHttpError, PayloadError) as exc:
             self.logger.error("Run failed: %s", secrets.redact(str(exc)))
-            self.summary.log()
             sys.exit(1)
         finally:
+            self.summary.log()
+            exporter.finish(succeeded=succeeded)
             if "client" in self.__dict__:
                 self.client.close()
-        self.summary.log()
+
+    def _metrics_exporter(self) -> MetricsExporter:
+        s = self.settings
+        collector = RunCollector(
+            self.summary, self.records, lambda: self.__dict__.get("client"), time.time()
+        )
+        return MetricsExporter(
+            collector,
+            textfile=s.metrics_textfile,
+            port=s.metrics_port,
+            pushgateway_url=s.metrics_pushgateway_url,
+        )
 
 
 if __name__ == "__main__":

@@ -196,6 +196,7 @@ class MisoStream(Stream):
                     f"{row['source']} ({', '.join(row['quality_flags'])}); key "
                     f"{ {k: row.get(k) for k in self.primary_keys} }"
                 )
+        self._miso_tap.records.add(self.name)
         return row
 
     # -- planning ------------------------------------------------------------------------------
