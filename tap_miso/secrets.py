@@ -58,7 +58,13 @@ def redact(text: object) -> str:
     pattern = _secrets_re
     if pattern is not None:
         result = pattern.sub(MASK, result)
-    return _QUERY_KEY_RE.sub(lambda m: m.group(1) + MASK, result)
+    # Idempotent: a value that is already masked (say "***:" in a redacted message that is
+    # redacted again by the logging filter) is left alone.
+    return _QUERY_KEY_RE.sub(
+        lambda m: m.group(0) if m.group(0)[len(m.group(1)):].startswith(MASK)
+        else m.group(1) + MASK,
+        result,
+    )
 
 
 class SecretRedactingFilter(logging.Filter):

@@ -189,6 +189,10 @@ CONFIG_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 
+#: tap-miso's own setting names (the SDK adds its built-in ones to the schema in place later).
+SETTING_NAMES = tuple(CONFIG_SCHEMA["properties"])
+
+
 class SettingsError(ValueError):
     """One or more settings are invalid; ``problems`` holds one line per problem."""
 

@@ -40,8 +40,8 @@ class ClientSettings:
     max_concurrent_requests: int = 4
     breaker_failure_threshold: int = 5
     breaker_reset_seconds: float = 60
-    pricing_keys: tuple[str, ...] = ()
-    lgi_keys: tuple[str, ...] = ()
+    pricing_keys: tuple[str, ...] = field(default=(), repr=False)
+    lgi_keys: tuple[str, ...] = field(default=(), repr=False)
     data_exchange_url: str = DEFAULT_DATA_EXCHANGE_URL
     ca_bundle: str | None = None
     user_agent: str = field(default_factory=_default_user_agent)

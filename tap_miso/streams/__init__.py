@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from tap_miso.streams import ancillary, generation, interchange, load, pricing, pricing_5min
+from tap_miso.streams import (
+    ancillary,
+    generation,
+    interchange,
+    load,
+    nodes,
+    pricing,
+    pricing_5min,
+)
 
 STREAM_TYPES = (
     *pricing.STREAMS,
     *pricing_5min.STREAMS,
     *ancillary.STREAMS,
+    *nodes.STREAMS,
     *load.STREAMS,
     *generation.STREAMS,
     *interchange.STREAMS,

@@ -1,5 +1,708 @@
-"""Streams of this family (being written)."""
+"""Real-time 5-minute LMP by node (``lmp_real_time_5min``): ex-ante, and ex-post
+(preliminary, then final).
+
+Sources per part (FORMATS §6 "RT LMP 5-min"):
+
+- ``ex_ante``: Data Exchange ``real-time/{date}/lmp-exante``; Market Reports
+  ``YYYYMMDD_5min_exante_lmp.xlsx``.
+- ``ex_post``: Data Exchange ``real-time/{date}/lmp-expost?timeResolution=5min`` (final, else
+  preliminary); Market Reports weekly ``YYYYMMDD_5MIN_LMP.zip`` (final); public API
+  ``GetRealTimeFiveMinExPost/Rolling`` (today) and ``/Previous`` (yesterday), preliminary.
+
+Every source labels 5-minute intervals its own way (FORMATS §1.2, rule T6): each record keeps
+the label as written in ``raw_time_label`` and the interval is computed with the source's
+convention, so the same interval from any source gets the same ``interval_start_utc``.
+
+Also holds the 5-minute helpers the ancillary streams share (label conventions, placing rows
+on a market date, run-wide download caches).
+"""
 
 from __future__ import annotations
 
-STREAMS: tuple = ()
+import atexit
+import gzip
+import io
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import orjson
+import requests
+from singer_sdk import typing as th
+
+from tap_miso import timeutil
+from tap_miso.http.errors import InvalidPayloadError, MisoHttpError, NoDataError
+from tap_miso.parsers import (
+    dx_time,
+    parse_5min_exante_lmp_xlsx,
+    parse_5min_lmp_zip,
+    parse_dx_lmp_records,
+    parse_lmp_csv,
+    parse_public_five_min_expost,
+)
+from tap_miso.parsers.errors import PayloadError
+from tap_miso.sources import data_exchange as dx
+from tap_miso.sources import market_reports as mr
+from tap_miso.sources import public_api
+from tap_miso.sources.base import (
+    DATA_EXCHANGE,
+    MARKET_REPORT,
+    PUBLIC_API,
+    FetchContext,
+    Row,
+    SourceSpec,
+)
+from tap_miso.streams.base import MisoStream
+from tap_miso.streams.pricing import (
+    LMP_HASH_FIELDS,
+    LMP_PROPERTIES,
+    dx_node_types,
+    lmp_row,
+    load_latest_revision,
+    model_date,
+)
+
+# -- 5-minute label conventions (FORMATS §1.2, §1.3) ---------------------------------------------
+
+START = "start"
+END = "end"
+
+#: DX 5-minute ``start`` is the interval START since MISO's 2026-05-06 fix, and MISO serves
+#: history corrected too (FORMATS §1.2 release note). Before the fix ``start`` held the END.
+DX_LABEL = START
+#: MR ``Time (EST)`` (5min_exante_lmp.xlsx) and ``MKTHOUR_EST`` (5MIN_LMP.zip): START vs END is
+#: UNVERIFIED (FORMATS §1.2, Q5). Public client code treats both as START, and so do we.
+#: OPEN QUESTION: cross-check one day against the Data Exchange; if they turn out to be END
+#: labels, change these two constants (records then shift by 5 minutes).
+MR_EXANTE_LABEL = START
+MR_WEEKLY_LABEL = START
+#: Public ``GetRealTimeFiveMinExPost`` ``INTERVAL`` is the interval END (FORMATS §1.2, high
+#: confidence: public client code fixed this in 2026-09).
+PUBLIC_EXPOST_LABEL = END
+
+
+def five_minute_interval(label: datetime, convention: str) -> timeutil.Interval:
+    """Interval of a naive EST 5-minute label written with ``convention`` (FORMATS §1.3)."""
+    if convention == START:
+        return timeutil.five_minute_from_start(label)
+    return timeutil.five_minute_from_end(label)
+
+
+def hour_ending_of(interval: timeutil.Interval) -> int:
+    """MISO hour ending (1..24) that contains a 5-minute interval (FORMATS §1.1 T4)."""
+    offset = interval.start - timeutil.market_day_start(interval.market_date)
+    return offset // timeutil.HOUR + 1
+
+
+def placed(
+    ctx: FetchContext,
+    day: date,
+    rows: Iterable[Row],
+    convention: str,
+    where: str,
+    *,
+    label_of: Callable[[Row], datetime | None] = lambda r: r.get("label"),
+    required: tuple[str, ...] = (),
+    stop_past_day: bool = False,
+) -> Iterator[tuple[timeutil.Interval, Row]]:
+    """``(interval, row)`` for the rows that fall on market date ``day``.
+
+    Sources hand out windows, not market days (FORMATS §3.2 Semantics, §7.3): each row is
+    assigned to the market date of its own interval and rows of other dates are skipped. A row
+    without a usable label or with a null key field cannot be keyed, so it is skipped and
+    counted in a warning. ``stop_past_day`` stops at the first row after ``day`` (ordered
+    feeds only).
+    """
+    unusable = other_day = 0
+    last_label: datetime | None = None
+    interval: timeutil.Interval | None = None
+    for row in rows:
+        label = label_of(row)
+        if label is None or any(row.get(name) is None for name in required):
+            unusable += 1
+            continue
+        if label != last_label:  # thousands of rows share each label
+            last_label, interval = label, five_minute_interval(label, convention)
+        assert interval is not None
+        if interval.market_date != day:
+            if stop_past_day and interval.market_date > day:
+                break
+            other_day += 1
+            continue
+        yield interval, row
+    if unusable:
+        ctx.logger.warning(
+            "%s %s: %s: %d rows without a usable time label or key skipped",
+            ctx.stream,
+            day,
+            where,
+            unusable,
+        )
+    if other_day:
+        ctx.logger.info(
+            "%s %s: %s: %d rows of other market dates skipped", ctx.stream, day, where, other_day
+        )
+
+
+def shared_once(ctx: FetchContext, key: tuple, produce: Callable[[], Any]) -> Any:
+    """Run-wide ``produce()`` result under ``key``, computed once even across worker threads.
+
+    "No data" and unusable-payload outcomes are cached too, so the dates sharing one download
+    (a weekly file, a public window) do not each ask MISO again.
+    """
+    with ctx.shared_lock:
+        lock = ctx.shared.setdefault((*key, "lock"), threading.Lock())
+    with lock:
+        outcome = ctx.shared.get(key)
+        if outcome is None:
+            try:
+                outcome = ("ok", produce())
+            except (NoDataError, PayloadError) as exc:
+                outcome = ("error", exc)
+            with ctx.shared_lock:
+                ctx.shared[key] = outcome
+    kind, value = outcome
+    if kind == "error":
+        raise value
+    return value
+
+
+def forget_shared(ctx: FetchContext, key: tuple) -> None:
+    """Drop a :func:`shared_once` result (its files were consumed)."""
+    with ctx.shared_lock:
+        ctx.shared.pop(key, None)
+
+
+def already_final(ctx: FetchContext, day: date) -> bool:
+    """True when ``day`` was delivered as final earlier (DESIGN.md §4: never back to prelim)."""
+    return day.isoformat() in ctx.shared.get((ctx.stream, "final_dates"), ())
+
+
+def no_data(detail: str, source: str, url: str) -> NoDataError:
+    """A "no data" outcome decided without a request (the base moves to the next source)."""
+    return NoDataError(detail, source=source, url=url)
+
+
+def dx_raw_label(time: Any) -> str | None:
+    """The DX label as written: ``timeInterval.value`` (= START since the fix, §1.2)."""
+    if time.value is not None:
+        return str(time.value)
+    return time.start.isoformat(sep=" ") if time.start is not None else None
+
+
+def dx_in_time_order(pages: list[bytes]) -> Iterator[dict]:
+    """DX records in ascending ``start`` order.
+
+    The record order across pages is not documented (FORMATS §2.2, Q4). A cheap first pass
+    checks the order; only an unordered day is sorted whole (memory: every record at once).
+    """
+    last_raw: Any = object()
+    previous: datetime | None = None
+    ordered = True
+    for record in dx.iter_records(pages):
+        obj = record.get("timeInterval")
+        raw = obj.get("start") if isinstance(obj, dict) else None
+        if raw == last_raw:
+            continue
+        last_raw = raw
+        start = dx_time(record).start
+        if start is None:
+            continue
+        if previous is not None and start < previous:
+            ordered = False
+            break
+        previous = start
+    if ordered:
+        return dx.iter_records(pages)
+    return iter(sorted(dx.iter_records(pages), key=lambda r: dx_time(r).start or datetime.max))
+
+
+# -- node types (5-minute sources carry none) --------------------------------------------------
+
+
+def mr_node_types(ctx: FetchContext, day: date) -> dict[str, str | None]:
+    """node -> type from the day's ``da_expost_lmp.csv`` (FORMATS §6 Node list), cached per
+    node model (models change Mar/Jun/Sep/Dec 1)."""
+
+    def produce() -> dict[str, str | None]:
+        try:
+            data = mr.load_report(ctx, day, "da_expost_lmp.csv")
+            return {r["node"]: r["node_type"] for r in parse_lmp_csv(data)}
+        except (MisoHttpError, PayloadError) as exc:
+            ctx.logger.warning(
+                "Node types unavailable from da_expost_lmp.csv for %s (%s); node_type is null",
+                day,
+                exc,
+            )
+            return {}
+
+    return shared_once(ctx, ("mr_node_types", model_date(day)), produce)
+
+
+def node_types(ctx: FetchContext, day: date) -> dict[str, str | None]:
+    """node -> type for ``day`` from the first enabled node list, whatever source serves the
+    prices, so records are identical across sources (the 5-minute files and feeds carry no
+    type): DX ``aggregated-pnode`` with a key, else the day's DA LMP report."""
+    settings = ctx.settings
+    if settings.pricing_api_keys and DATA_EXCHANGE in settings.source_preference:
+        types = dx_node_types(ctx, day)
+        if types:
+            return types
+    if MARKET_REPORT in settings.source_preference:
+        return mr_node_types(ctx, day)
+    return {}
+
+
+# -- rows ----------------------------------------------------------------------------------------
+
+LMP_5MIN_PROPERTIES = th.PropertiesList(
+    *LMP_PROPERTIES.wrapped.values(),
+    th.Property(
+        "raw_time_label",
+        th.StringType,
+        description="The interval label as the source wrote it (FORMATS T6): DX and Market "
+        "Reports label the START, the public API the END. Not part of record_hash.",
+    ),
+)
+
+
+def lmp_5min_row(
+    *,
+    interval: timeutil.Interval,
+    raw_label: str | None,
+    node: str,
+    node_type: str | None,
+    price_type: str,
+    revision: str | None,
+    lmp: Any,
+    mec: Any,
+    mcc: Any,
+    mlc: Any,
+    invalid: list[str],
+) -> Row:
+    """One 5-minute LMP row: the hourly LMP fields plus the raw label."""
+    row = lmp_row(
+        node=node,
+        node_type=node_type,
+        price_type=price_type,
+        revision=revision,
+        hour_ending=hour_ending_of(interval),
+        interval=interval,
+        lmp=lmp,
+        mec=mec,
+        mcc=mcc,
+        mlc=mlc,
+        invalid=invalid,
+    )
+    row["raw_time_label"] = raw_label
+    return row
+
+
+# -- Data Exchange ------------------------------------------------------------------------------
+
+_DX_PATH = {"ex_ante": "real-time/{date}/lmp-exante", "ex_post": "real-time/{date}/lmp-expost"}
+_DX_FLAG = {"final": "Final", "preliminary": "Preliminary"}
+#: With at most this many ``nodes`` configured, DX is asked per node (one small page each)
+#: instead of for every node of the day (~750k records, ~150 pages at an unknown page size,
+#: FORMATS §2.2 Q1): that saves calls and memory.
+DX_NODE_FILTER_MAX = 10
+
+
+def dx_pages(ctx: FetchContext, path: str, params: dict[str, str]) -> list[bytes]:
+    """Pages of a DX 5-minute LMP endpoint, per configured node when that saves calls."""
+    nodes = ctx.settings.nodes
+    if not nodes or len(nodes) > DX_NODE_FILTER_MAX:
+        return dx.load_pages(ctx, "pricing", path, params)
+    pages: list[bytes] = []
+    for node in sorted(nodes):
+        try:
+            pages += dx.load_pages(ctx, "pricing", path, {**params, "node": node})
+        except NoDataError:
+            continue  # the node is not in this date's model (or nothing is published)
+    if not pages:
+        raise no_data("no data for the configured nodes", DATA_EXCHANGE, path)
+    return pages
+
+
+def load_dx(ctx: FetchContext, day: date, part: str) -> tuple[str | None, list[bytes]]:
+    """(revision, pages) of one part; ex-post is final when published, else preliminary."""
+    path = dx.day_path(_DX_PATH[part], day)
+    if part == "ex_ante":
+        return None, dx_pages(ctx, path, {})
+    return load_latest_revision(
+        ctx,
+        day,
+        lambda rev: dx_pages(
+            ctx, path, {"timeResolution": "5min", "preliminaryFinal": _DX_FLAG[rev]}
+        ),
+    )
+
+
+def parse_dx(
+    ctx: FetchContext, day: date, part: str, loaded: tuple[str | None, list[bytes]]
+) -> Iterator[Row]:
+    """DX 5-minute LMP records -> rows, ascending by interval then node."""
+    revision, pages = loaded
+    types = node_types(ctx, day)
+    rows = parse_dx_lmp_records(
+        dx_in_time_order(pages), on_unexpected_columns=ctx.drift_callback(DATA_EXCHANGE)
+    )
+    for interval, r in placed(
+        ctx,
+        day,
+        rows,
+        DX_LABEL,
+        DATA_EXCHANGE,
+        label_of=lambda r: r["time"].start,
+        required=("node",),
+    ):
+        yield lmp_5min_row(
+            interval=interval,
+            raw_label=dx_raw_label(r["time"]),
+            node=r["node"],
+            node_type=types.get(r["node"]),
+            price_type=part,
+            revision=revision,
+            lmp=r["lmp"],
+            mec=r["mec"],
+            mcc=r["mcc"],
+            mlc=r["mlc"],
+            invalid=list(r["_invalid"]),
+        )
+
+
+# -- Market Reports: daily ex-ante xlsx ----------------------------------------------------------
+
+EXANTE_XLSX = "5min_exante_lmp.xlsx"
+
+
+def parse_exante_xlsx(ctx: FetchContext, day: date, data: bytes) -> Iterator[Row]:
+    """``5min_exante_lmp.xlsx`` (FORMATS §4.2; MEC present) -> ex-ante rows."""
+    types = node_types(ctx, day)
+    rows = parse_5min_exante_lmp_xlsx(
+        io.BytesIO(data), on_unexpected_columns=ctx.drift_callback(MARKET_REPORT)
+    )
+    for interval, r in placed(ctx, day, rows, MR_EXANTE_LABEL, EXANTE_XLSX, required=("node",)):
+        yield lmp_5min_row(
+            interval=interval,
+            raw_label=r["raw_label"],
+            node=r["node"],
+            node_type=types.get(r["node"]),
+            price_type="ex_ante",
+            revision=None,
+            lmp=r["lmp"],
+            mec=r["mec"],
+            mcc=r["mcc"],
+            mlc=r["mlc"],
+            invalid=list(r["_invalid"]),
+        )
+
+
+# -- Market Reports: weekly final zip ------------------------------------------------------------
+#
+# The weekly zip holds 7 market days of every node (~5M rows, FORMATS §4.2, §7.21, §7.25), and
+# every one of those days asks for it. Memory must not hold a week of parsed rows, and the file
+# must be downloaded and parsed once, not 7 times. So the first date of a week that needs it:
+#   1. streams the zip to a temporary file (the HTTP body never sits in memory);
+#   2. parses it once with the streaming parser (one interval in memory) and spills each market
+#      date's rows to its own gzip'd JSON-lines file, then deletes the zip;
+#   3. every date of the week then reads only its own spill file, which is deleted once read
+#      (the week's directory goes when its last file does), so disk use stays about one week.
+# The run-wide cache (FetchContext.shared) holds only the file paths, per Monday.
+
+WEEKLY_ZIP = "5MIN_LMP.zip"
+
+
+def weekly_file_monday(day: date) -> date:
+    """Monday M of the weekly zip holding ``day``: M covers [M-14 d, M-7 d) (FORMATS §4.2)."""
+    return day - timedelta(days=day.weekday()) + timedelta(days=14)
+
+
+@dataclass
+class WeeklySpill:
+    """Per-market-date spill files of one weekly zip."""
+
+    directory: Path
+    files: dict[date, Path]
+
+    def consumed(self, day: date) -> None:
+        """Delete a date's file once read; the directory goes with the last one."""
+        self.files[day].unlink(missing_ok=True)
+        if not any(path.exists() for path in self.files.values()):
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _download(ctx: FetchContext, url: str, target: Path) -> None:
+    """Stream a report body to ``target``; a broken transfer is an unusable payload."""
+    response = ctx.client.get(url, source=MARKET_REPORT, stream=True)
+    try:
+        with target.open("wb") as out:
+            for chunk in response.iter_content(1 << 20):
+                out.write(chunk)
+    except requests.RequestException as exc:
+        raise InvalidPayloadError(
+            f"download interrupted: {exc}", source=MARKET_REPORT, url=url
+        ) from exc
+    finally:
+        response.close()
+
+
+def spill_by_date(rows: Iterable[Row], directory: Path) -> dict[date, Path]:
+    """Write each market date's weekly-zip rows to ``directory/YYYYMMDD.jsonl.gz``."""
+    files: dict[date, Path] = {}
+    with ExitStack() as stack:
+        writers: dict[date, Any] = {}
+        last_label, day = None, None
+        for r in rows:
+            if r["label"] != last_label:
+                last_label = r["label"]
+                day = five_minute_interval(r["label"], MR_WEEKLY_LABEL).market_date
+            writer = writers.get(day)
+            if writer is None:
+                files[day] = directory / f"{day:%Y%m%d}.jsonl.gz"
+                writer = writers[day] = stack.enter_context(
+                    gzip.open(files[day], "wb", compresslevel=1)
+                )
+            record = [
+                r["raw_label"],
+                r["label"],
+                r["node"],
+                r["lmp"],
+                r["mcc"],
+                r["mlc"],
+                r["_invalid"],
+            ]
+            writer.write(orjson.dumps(record) + b"\n")
+    return files
+
+
+def split_weekly_zip(ctx: FetchContext, monday: date) -> WeeklySpill:
+    """Download the zip dated ``monday`` once and spill its rows per market date."""
+    url = mr.report_url(ctx, monday, WEEKLY_ZIP)
+    directory = Path(tempfile.mkdtemp(prefix=f"tap-miso-5min-{monday:%Y%m%d}-"))
+    # Dates of the week this run never reads are removed when the process ends.
+    atexit.register(shutil.rmtree, directory, True)
+    archive = directory / WEEKLY_ZIP
+    try:
+        _download(ctx, url, archive)
+        with archive.open("rb") as fh:
+            rows = parse_5min_lmp_zip(fh, on_unexpected_columns=ctx.drift_callback(WEEKLY_ZIP))
+            files = spill_by_date(rows, directory)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    finally:
+        archive.unlink(missing_ok=True)
+    ctx.logger.info(
+        "%s: weekly %s dated %s split into %d market dates",
+        ctx.stream,
+        WEEKLY_ZIP,
+        monday,
+        len(files),
+    )
+    return WeeklySpill(directory, files)
+
+
+def load_weekly(ctx: FetchContext, day: date) -> tuple[WeeklySpill, Path]:
+    """The spill file of ``day`` from the weekly zip (downloaded once per run and week)."""
+    monday = weekly_file_monday(day)
+    url = mr.report_url(ctx, monday, WEEKLY_ZIP)
+    # Published Mondays only; other weekdays 404 (FORMATS §4.2 Schedule, §7.21): no request
+    # before the Monday that carries ``day``.
+    if ctx.now < timeutil.market_day_start(monday):
+        raise no_data(f"weekly file for {day} is published on {monday}", MARKET_REPORT, url)
+    key = ("5min_lmp_zip", monday)
+    spill = shared_once(ctx, key, lambda: split_weekly_zip(ctx, monday))
+    if day in spill.files and not spill.files[day].exists():  # read once already: re-split
+        forget_shared(ctx, key)
+        spill = shared_once(ctx, key, lambda: split_weekly_zip(ctx, monday))
+    if day not in spill.files:
+        raise no_data(f"weekly file dated {monday} has no rows for {day}", MARKET_REPORT, url)
+    return spill, spill.files[day]
+
+
+def _spilled_rows(path: Path) -> Iterator[Row]:
+    with gzip.open(path, "rb") as fh:
+        for line in fh:
+            raw, label, node, lmp, mcc, mlc, invalid = orjson.loads(line)
+            yield {
+                "raw_label": raw,
+                "label": datetime.fromisoformat(label),
+                "node": node,
+                "lmp": lmp,
+                "mcc": mcc,
+                "mlc": mlc,
+                "_invalid": invalid,
+            }
+
+
+def parse_weekly(ctx: FetchContext, day: date, loaded: tuple[WeeklySpill, Path]) -> Iterator[Row]:
+    """A date's rows of the weekly final zip (no MEC column: derived, FORMATS §4.2, §7.20)."""
+    spill, path = loaded
+    types = node_types(ctx, day)
+    for interval, r in placed(ctx, day, _spilled_rows(path), MR_WEEKLY_LABEL, WEEKLY_ZIP):
+        yield lmp_5min_row(
+            interval=interval,
+            raw_label=r["raw_label"],
+            node=r["node"],
+            node_type=types.get(r["node"]),
+            price_type="ex_post",
+            revision="final",
+            lmp=r["lmp"],
+            mec=None,
+            mcc=r["mcc"],
+            mlc=r["mlc"],
+            invalid=r["_invalid"],
+        )
+    spill.consumed(day)
+
+
+def load_mr(ctx: FetchContext, day: date, part: str) -> Any:
+    """Ex-ante: the day's xlsx. Ex-post: the day's share of the weekly final zip."""
+    if part == "ex_ante":
+        return mr.load_report(ctx, day, EXANTE_XLSX)
+    return load_weekly(ctx, day)
+
+
+def parse_mr(ctx: FetchContext, day: date, part: str, loaded: Any) -> Iterator[Row]:
+    """Rows of the Market Report that ``load_mr`` fetched for ``part``."""
+    if part == "ex_ante":
+        return parse_exante_xlsx(ctx, day, loaded)
+    return parse_weekly(ctx, day, loaded)
+
+
+# -- public API ----------------------------------------------------------------------------------
+
+ROLLING = "MarketPricing/GetRealTimeFiveMinExPost/Rolling"
+PREVIOUS = "MarketPricing/GetRealTimeFiveMinExPost/Previous"
+
+
+def public_window(day: date, now: datetime) -> bool:
+    """The feeds hold today (Rolling) and yesterday (Previous) only (FORMATS §3.2)."""
+    today = timeutil.market_date_of(now)
+    return day in (today, today - timedelta(days=1))
+
+
+def rolling_feed(ctx: FetchContext) -> bytes:
+    """``Rolling``, downloaded once per run: yesterday's last interval and today both need it,
+    and MISO asks for at most one call per minute per URL (FORMATS §3.1 Politeness). About
+    16 MB stays in memory for the run."""
+    return shared_once(ctx, ("public_feed", ROLLING), lambda: public_api.load_feed(ctx, ROLLING))
+
+
+def load_public(ctx: FetchContext, day: date, part: str) -> list[tuple[str, bytes]]:
+    """(feed, body) pairs holding ``day``'s preliminary ex-post intervals.
+
+    With END labels, ``Previous`` for yesterday holds labels 00:00..23:55: its first label
+    closes the day before, and yesterday's last interval (label today 00:00) is the first
+    label of ``Rolling`` (FORMATS §3.2 Semantics, §7.3).
+    """
+    url = public_api.feed_url(ctx, ROLLING)
+    if part != "ex_post":
+        raise no_data("the public API has no all-node ex-ante 5-minute LMP", PUBLIC_API, url)
+    if already_final(ctx, day):
+        raise no_data(f"{day} was delivered as final; no preliminary again", PUBLIC_API, url)
+    if day == timeutil.market_date_of(ctx.now):
+        return [(ROLLING, rolling_feed(ctx))]
+    payloads = [(PREVIOUS, public_api.load_feed(ctx, PREVIOUS))]
+    try:
+        payloads.append((ROLLING, rolling_feed(ctx)))
+    except (MisoHttpError, PayloadError) as exc:
+        ctx.logger.warning(
+            "%s %s: Rolling unavailable (%s); the day's last interval is missing",
+            ctx.stream,
+            day,
+            exc,
+        )
+    return payloads
+
+
+def parse_public(
+    ctx: FetchContext, day: date, part: str, payloads: list[tuple[str, bytes]]
+) -> Iterator[Row]:
+    """Public preliminary ex-post rows of ``day`` (no MEC: derived), END labels."""
+    types = node_types(ctx, day)
+    earlier: set[datetime] = set()
+    for feed, data in payloads:
+        seen: set[datetime] = set()
+        rows = parse_public_five_min_expost(
+            data, on_unexpected_columns=ctx.drift_callback(PUBLIC_API)
+        )
+        for interval, r in placed(
+            ctx,
+            day,
+            rows,
+            PUBLIC_EXPOST_LABEL,
+            feed,
+            required=("node",),
+            stop_past_day=feed == ROLLING and len(payloads) > 1,
+        ):
+            if interval.start in earlier:
+                continue  # overlapping windows: the earlier feed already gave it
+            seen.add(interval.start)
+            yield lmp_5min_row(
+                interval=interval,
+                raw_label=r["raw_label"],
+                node=r["node"],
+                node_type=types.get(r["node"]),
+                price_type="ex_post",
+                revision="preliminary",
+                lmp=r["lmp"],
+                mec=None,
+                mcc=r["mcc"],
+                mlc=r["mlc"],
+                invalid=list(r["_invalid"]),
+            )
+        earlier |= seen
+
+
+# -- stream -------------------------------------------------------------------------------------
+
+
+class LmpRealTime5MinStream(MisoStream):
+    """Real-time 5-minute LMP by node: ex-ante, and ex-post preliminary then final."""
+
+    name = "lmp_real_time_5min"
+    primary_keys = ("node", "interval_start_utc", "price_type")
+    dataset_properties = LMP_5MIN_PROPERTIES
+    # raw_time_label stays out of the hash: START vs END labels differ per source (T6).
+    hash_fields = LMP_HASH_FIELDS
+    parts = ("ex_ante", "ex_post")
+    node_field = "node"
+    default_lookback_days = 7
+    publish_delay = timedelta(hours=31)  # DX and MR: D+1 07:00 EST
+    latest_offset_days = 0  # today, from the public API's Rolling window
+    revision_field = "revision"
+    source_specs: ClassVar[tuple[SourceSpec, ...]] = (
+        SourceSpec(
+            source=DATA_EXCHANGE,
+            product="pricing",
+            load=load_dx,
+            parse=parse_dx,
+            description="pricing/v1/real-time/{date}/lmp-exante; lmp-expost?timeResolution=5min"
+            "&preliminaryFinal=Final|Preliminary",
+        ),
+        SourceSpec(
+            source=MARKET_REPORT,
+            load=load_mr,
+            parse=parse_mr,
+            description="YYYYMMDD_5min_exante_lmp.xlsx; weekly YYYYMMDD_5MIN_LMP.zip (final)",
+        ),
+        SourceSpec(
+            source=PUBLIC_API,
+            load=load_public,
+            parse=parse_public,
+            serves=public_window,
+            description="MarketPricing/GetRealTimeFiveMinExPost/Rolling (today), /Previous "
+            "(yesterday)",
+        ),
+    )
+
+
+STREAMS = (LmpRealTime5MinStream,)

@@ -70,3 +70,11 @@ def test_failing_run_never_shows_the_key(httpserver, make_client, caplog):
                for r in caplog.records)
     assert SECRET not in caplog.text
     assert all(SECRET not in r.getMessage() for r in caplog.records)
+
+
+def test_redact_is_idempotent_on_already_masked_query_values():
+    from tap_miso.secrets import redact as _redact
+
+    once = _redact("/feed?subscription-key=abc123") + ": 503 busy"
+    assert once == "/feed?subscription-key=***: 503 busy"
+    assert _redact(once) == once

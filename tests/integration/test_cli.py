@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tap_miso.settings import CONFIG_SCHEMA
+from tap_miso.settings import SETTING_NAMES
 
 SECRET = "RECOGNISABLE-SECRET-KEY-4242"
 
@@ -29,7 +29,7 @@ def test_about_json_lists_every_setting_and_marks_secrets():
     assert about["name"] == "tap-miso"
     assert "MISO" in about["description"]
     props = about["settings"]["properties"]
-    assert set(CONFIG_SCHEMA["properties"]) <= set(props)
+    assert set(SETTING_NAMES) <= set(props)
     assert props["pricing_api_key"].get("secret") is True
     assert props["lgi_api_key"].get("secret") is True
     assert about["settings"]["required"] == ["start_date"]

@@ -35,7 +35,7 @@ TestTapMiso = get_tap_test_class(
         # Public-API-only streams serve today/yesterday windows, not a date 3 days back.
         ignore_no_records_for_streams=[
             s.name for s in STREAM_TYPES
-            if s.source_specs and {spec.source for spec in s.source_specs} == {PUBLIC_API}
+            if {spec.source for spec in getattr(s, "source_specs", ())} == {PUBLIC_API}
         ],
     ),
 )

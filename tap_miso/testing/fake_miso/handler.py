@@ -6,6 +6,7 @@ import contextlib
 import logging
 import socket
 import struct
+import sys
 import time
 import traceback
 from dataclasses import replace
@@ -45,6 +46,12 @@ class FakeHttpServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: ServerState) -> None:
         self.state = state
         super().__init__(address, FakeMisoHandler)
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        """Clients hanging up (resets, killed taps) are normal here; report anything else."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class FakeMisoHandler(BaseHTTPRequestHandler):
@@ -160,8 +167,8 @@ class FakeMisoHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         if truncate:
             self.send_header("Connection", "close")
+        self._commit_log(response.status)  # before the headers leave: a client may check the log
         self.end_headers()
-        self._commit_log(response.status)
         if method != "HEAD":
             self.wfile.write(body[: len(body) // 2] if truncate else body)
         if truncate:

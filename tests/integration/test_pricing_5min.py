@@ -1,0 +1,246 @@
+"""``lmp_real_time_5min`` end to end through the fake MISO server (real tap processes).
+
+The fake's clock is frozen at today 12:00 EST so the public windows are deterministic: Rolling
+holds today's intervals up to 12:00 (144) plus yesterday's last one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+
+import jsonschema
+import pytest
+import requests
+
+from tap_miso import timeutil
+from tap_miso.testing.fake_miso import FakeMisoServer
+from tap_miso.testing.harness import fake_config, run_tap
+
+STREAM = "lmp_real_time_5min"
+NODES = 16
+TODAY = timeutil.market_today()
+YESTERDAY = TODAY - timedelta(days=1)
+# Two days of one week whose weekly zip (dated that Monday + 14 d) is already published.
+_WEEK = TODAY - timedelta(days=21 + (TODAY - timedelta(days=21)).weekday())
+D1, D2 = _WEEK + timedelta(days=1), _WEEK + timedelta(days=2)
+ZIP_MONDAY = _WEEK + timedelta(days=14)
+
+
+@pytest.fixture(scope="module")
+def fake():
+    noon = timeutil.market_day_start(TODAY) + timedelta(hours=12)
+    with FakeMisoServer(node_count=NODES, now=noon) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def clean(fake):
+    fake.clear_faults()
+    fake.missing_dates.clear()
+    fake.reset_log()
+    fake.reset_limits()
+    yield
+
+
+def key(fake):
+    return fake.dx_keys["pricing"][0]
+
+
+def run(fake, first, last, state=None, **overrides):
+    config = fake_config(fake, start_date=str(first), end_date=str(last), **overrides)
+    result = run_tap(config, streams=[STREAM], state=state)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def nodes_on(fake, day):
+    return [name for name, _ in fake.data.nodes_on(day)]
+
+
+def index_of(record):
+    start = timeutil.parse_utc(record["interval_start_utc"])
+    day = date.fromisoformat(record["market_date"])
+    return (start - timeutil.market_day_start(day)) // timedelta(minutes=5)
+
+
+def comparable(records):
+    """Records without what may differ between sources: source and the raw label."""
+    drop = {"source", "raw_time_label"}
+    return [{k: v for k, v in r.items() if k not in drop} for r in records]
+
+
+def check_values(fake, records, kinds, *, typed=True):
+    for r in records[:: max(1, len(records) // 300)]:
+        day = date.fromisoformat(r["market_date"])
+        want = fake.data.lmp_5min(day, index_of(r), r["node"], kinds[r["price_type"]])
+        assert (r["lmp"], r["mcc"], r["mlc"]) == (want.lmp, want.mcc, want.mlc)
+        assert r["mec"] == pytest.approx(want.mec, abs=1e-9)
+        assert r["hour_ending"] == index_of(r) // 12 + 1
+        assert r["quality_flags"] == []
+        assert r["node_type"] == (fake.data.node_type(r["node"]) if typed else None)
+
+
+def validate_schema(result, records):
+    schema = next(m["schema"] for m in result.messages if m["type"] == "SCHEMA")
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    for record in records[:: max(1, len(records) // 200)]:
+        validator.validate(record)
+
+
+@pytest.fixture(scope="module")
+def keyless_week(fake):
+    """D1..D2 without a key: MR ex-ante xlsx + the weekly final zip."""
+    fake.reset_log()
+    result = run(fake, D1, D2)
+    return result, fake.requests_for(r"/marketreports/")
+
+
+def test_keyless_history_comes_from_market_reports(fake, keyless_week):
+    result, mr_requests = keyless_week
+    records = result.records(STREAM)
+    per_day = len(nodes_on(fake, D1)) * 288
+    assert Counter((r["market_date"], r["price_type"], r["revision"]) for r in records) == {
+        (str(D1), "ex_ante", None): per_day,
+        (str(D1), "ex_post", "final"): per_day,
+        (str(D2), "ex_ante", None): per_day,
+        (str(D2), "ex_post", "final"): per_day,
+    }
+    assert {r["source"] for r in records} == {"market_report"}
+    starts = [r["interval_start_utc"] for r in records]
+    assert starts == sorted(starts)
+    validate_schema(result, records)
+    check_values(fake, records, {"ex_ante": "ex_ante", "ex_post": "final"})
+    # The weekly zip serves both dates from one download, dated the Monday 14 days on.
+    zips = [r.path for r in mr_requests if r.path.endswith("5MIN_LMP.zip")]
+    assert zips == [f"/marketreports/{ZIP_MONDAY:%Y%m%d}_5MIN_LMP.zip"]
+    first = records[0]
+    assert first["raw_time_label"] in (f"{D1} 12:00:00 AM", f"{D1:%m/%d/%Y} 00:00")
+    assert first["interval_start_utc"] == f"{D1}T05:00:00Z"
+
+
+def test_data_exchange_first_with_key_identical_but_for_source(fake, keyless_week):
+    result = run(fake, D1, D2, pricing_api_key=key(fake))
+    records = result.records(STREAM)
+    assert {r["source"] for r in records} == {"data_exchange"}
+    assert not fake.requests_for(r"/marketreports/.*5(MIN|min)")
+    assert comparable(records) == comparable(keyless_week[0].records(STREAM))
+    assert {r["revision"] for r in records if r["price_type"] == "ex_post"} == {"final"}
+    assert result.last_state["bookmarks"][STREAM]["final_dates"] == [str(D1), str(D2)]
+
+
+def test_falls_back_to_market_reports_when_data_exchange_fails(fake, keyless_week):
+    fake.inject(r"/pricing/v1/real-time/", "status", times=None, code=500)
+    result = run(
+        fake, D1, D2, pricing_api_key=key(fake), max_retries=1, circuit_breaker_failure_threshold=2
+    )
+    records = result.records(STREAM)
+    assert {r["source"] for r in records} == {"market_report"}
+    assert comparable(records) == comparable(keyless_week[0].records(STREAM))
+    assert result.summary()["fallbacks"]
+
+
+def test_public_api_serves_yesterday_in_full_and_today_so_far(fake):
+    result = run(fake, YESTERDAY, TODAY, source_preference=["public_api"])
+    records = result.records(STREAM)
+    n = len(nodes_on(fake, TODAY))
+    assert Counter((r["market_date"], r["revision"], r["source"]) for r in records) == {
+        (str(YESTERDAY), "preliminary", "public_api"): n * 288,
+        (str(TODAY), "preliminary", "public_api"): n * 144,  # fake clock: 12:00 EST
+    }
+    per_node = defaultdict(set)
+    for r in records:
+        per_node[(r["market_date"], r["node"])].add(r["interval_start_utc"])
+    assert {len(v) for k, v in per_node.items() if k[0] == str(YESTERDAY)} == {288}
+    # No node list is enabled (public only), so node_type is null.
+    check_values(fake, records, {"ex_post": "preliminary"}, typed=False)
+    # END labels: the raw label is the interval's end in EST.
+    for r in records[:: len(records) // 50]:
+        end = timeutil.parse_utc(r["interval_end_utc"]).astimezone(timeutil.EST)
+        assert r["raw_time_label"] == end.strftime("%Y-%m-%dT%H:%M:%S")
+    # Rolling serves yesterday's last interval and today from one download (politeness).
+    assert len(fake.requests_for(r"GetRealTimeFiveMinExPost/Rolling")) == 1
+    assert len(fake.requests_for(r"GetRealTimeFiveMinExPost/Previous")) == 1
+
+
+def test_public_end_labels_and_dx_start_labels_give_the_same_intervals(fake):
+    dx_run = run(
+        fake, YESTERDAY, YESTERDAY, pricing_api_key=key(fake), source_preference=["data_exchange"]
+    )
+    keyless = run(fake, YESTERDAY, YESTERDAY, source_preference=["market_report", "public_api"])
+    dx_records, public_records = dx_run.records(STREAM), keyless.records(STREAM)
+    assert Counter(r["source"] for r in public_records if r["price_type"] == "ex_post") == {
+        "public_api": len(nodes_on(fake, YESTERDAY)) * 288
+    }
+    assert {r["revision"] for r in dx_records if r["price_type"] == "ex_post"} == {"preliminary"}
+    assert comparable(dx_records) == comparable(public_records)
+    by_key = {(r["node"], r["interval_start_utc"], r["price_type"]): r for r in dx_records}
+    sample = next(r for r in public_records if r["price_type"] == "ex_post")
+    twin = by_key[(sample["node"], sample["interval_start_utc"], "ex_post")]
+    assert sample["record_hash"] == twin["record_hash"]
+    start = datetime.fromisoformat(twin["raw_time_label"])
+    assert datetime.fromisoformat(sample["raw_time_label"]) == start + timedelta(minutes=5)
+
+
+def test_date_delivered_as_final_is_not_sent_again_as_preliminary(fake):
+    state = {"bookmarks": {STREAM: {"final_dates": [str(YESTERDAY)]}}}
+    result = run(fake, YESTERDAY, YESTERDAY, state=state, pricing_api_key=key(fake))
+    records = result.records(STREAM)
+    assert {r["price_type"] for r in records} == {"ex_ante"}
+    assert not fake.requests_for(r"GetRealTimeFiveMinExPost")
+    dx_flags = [r.query.get("preliminaryFinal") for r in fake.requests_for(r"lmp-expost")]
+    assert dx_flags == ["Final"]
+
+
+def test_recent_dates_without_a_key_have_no_ex_post_source_until_the_weekly_zip(fake):
+    day = TODAY - timedelta(days=3)
+    result = run(fake, day, day)
+    assert {r["price_type"] for r in result.records(STREAM)} == {"ex_ante"}
+    assert not fake.requests_for(r"5MIN_LMP\.zip")  # not requested before its Monday
+    assert "ex_post" in result.summary()["gaps"][STREAM][0]["detail"]
+
+
+@pytest.mark.parametrize("day", [date(2025, 3, 9), date(2025, 11, 2)])
+def test_dst_days_have_288_intervals_in_fixed_est(fake, day):
+    result = run(fake, day, day)
+    per_key = defaultdict(set)
+    for r in result.records(STREAM):
+        per_key[(r["node"], r["price_type"])].add(r["interval_start_utc"])
+    assert len(per_key) == len(nodes_on(fake, day)) * 2
+    assert {len(v) for v in per_key.values()} == {288}
+    starts = sorted(next(iter(per_key.values())))
+    assert starts[0] == f"{day}T05:00:00Z"
+    assert starts[-1] == f"{day + timedelta(days=1)}T04:55:00Z"
+
+
+def test_bad_cell_is_flagged_never_a_wrong_number(fake):
+    path = f"/pricing/v1/real-time/{D1}/lmp-exante"
+    body = requests.get(
+        fake.data_exchange_url + path,
+        params={"pageNumber": 1},
+        timeout=30,
+        headers={"Ocp-Apim-Subscription-Key": key(fake)},
+    ).json()
+    assert body["page"]["totalPages"] == 1
+    bad = body["data"][5]
+    bad["lmp"] = "abc"
+    import json
+
+    fake.inject(path, "status", times=None, code=200, body=json.dumps(body))
+    result = run(fake, D1, D1, pricing_api_key=key(fake))
+    flagged = [r for r in result.records(STREAM) if r["quality_flags"]]
+    assert len(flagged) == 1
+    record = flagged[0]
+    assert record["node"] == bad["node"] and record["price_type"] == "ex_ante"
+    assert record["lmp"] is None and record["quality_flags"] == ["invalid_lmp"]
+    assert result.summary()["flagged_records"] == {STREAM: 1}
+
+
+def test_node_filter_asks_data_exchange_per_node(fake):
+    wanted = ["MINN.HUB", "TEXAS.HUB"]
+    result = run(fake, D1, D1, pricing_api_key=key(fake), nodes=wanted)
+    records = result.records(STREAM)
+    assert {r["node"] for r in records} == set(wanted)
+    assert len(records) == 2 * 288 * 2
+    asked = {r.query.get("node") for r in fake.requests_for(r"/pricing/v1/real-time/")}
+    assert asked == set(wanted)
