@@ -10,12 +10,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from singer_sdk import typing as th
 
+from tap_miso.quality.rules import FAMILIES, STREAM_SERIES
 from tap_miso.timeutil import market_date_of
 
 SOURCES = ("data_exchange", "market_report", "public_api")
@@ -186,6 +188,52 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.StringType,
         description="Push Prometheus metrics to this Pushgateway at the end of the run.",
     ),
+    th.Property(
+        "quality_alert_threshold",
+        th.NumberType,
+        default=0.95,
+        description="A stream whose quality score (share of records without error flags, "
+        "0..1) ends below this raises a quality alert.",
+    ),
+    th.Property(
+        "outlier_threshold",
+        th.NumberType,
+        default=12,
+        description="Robust z-score (|value - median| / scaled MAD over a trailing window per "
+        "series) above which a value is flagged 'outlier'. Never alters or drops it.",
+    ),
+    th.Property(
+        "quality_ranges",
+        th.CustomType({"type": "object"}),
+        description="Override plausible value ranges: keys are a family (lmp, mcp, mw) or a "
+        "stream name, values {\"min\": n, \"max\": n}. Defaults: lmp -1000..10000 $/MWh, "
+        "mcp 0..10000 $/MW, mw -10000..100000 MW.",
+    ),
+    th.Property(
+        "health_warning_failures",
+        th.IntegerType,
+        default=3,
+        description="Consecutive failed calls after which a source's health is 'warning'.",
+    ),
+    th.Property(
+        "health_critical_failures",
+        th.IntegerType,
+        default=10,
+        description="Consecutive failed calls after which a source is 'critical' (an open "
+        "breaker is critical too).",
+    ),
+    th.Property(
+        "collection_time_alert_seconds",
+        th.NumberType,
+        default=1800,
+        description="Alert when collecting one market date of a stream takes longer than this.",
+    ),
+    th.Property(
+        "run_summary_file",
+        th.StringType,
+        description="Write the end-of-run summary (records, quality, gaps, requests, health, "
+        "alerts) as JSON to this file.",
+    ),
 ).to_dict()
 
 
@@ -229,6 +277,13 @@ class Settings:
     metrics_textfile: str | None = None
     metrics_port: int | None = None
     metrics_pushgateway_url: str | None = None
+    quality_alert_threshold: float = 0.95
+    outlier_threshold: float = 12.0
+    quality_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    health_warning_failures: int = 3
+    health_critical_failures: int = 10
+    collection_time_alert_seconds: float = 1800.0
+    run_summary_file: str | None = None
 
 
 def parse_market_date(text: str) -> date:
@@ -281,9 +336,11 @@ class _Checker:
         if value is None:
             return default
         kind = "an integer" if integer else "a number"
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             self.fail(name, f"must be {kind}, got {type(value).__name__}")
             return default
+        # The SDK reads config JSON numbers with a fraction as Decimal.
+        value = float(value) if isinstance(value, Decimal) else value
         if integer and not float(value).is_integer():
             self.fail(name, f"must be {kind}, got {value}")
             return default
@@ -361,6 +418,33 @@ class _Checker:
             self.fail(name, f"'{value}' is not one of {', '.join(allowed)}")
             return default
         return value
+
+    def ranges(self, name: str) -> dict[str, tuple[float, float]]:
+        value = self.config.get(name)
+        if value in (None, {}):
+            return {}
+        known = set(FAMILIES) | set(STREAM_SERIES)
+        if not isinstance(value, dict):
+            self.fail(name, 'must be an object like {"mcp": {"min": 0, "max": 5000}}')
+            return {}
+        ranges: dict[str, tuple[float, float]] = {}
+        for key, bounds in value.items():
+            if key not in known:
+                self.fail(name, f"unknown key '{key}'; use lmp, mcp, mw or a time-series stream")
+                continue
+            low = bounds.get("min") if isinstance(bounds, dict) else None
+            high = bounds.get("max") if isinstance(bounds, dict) else None
+            numbers = all(
+                isinstance(v, int | float | Decimal) and not isinstance(v, bool)
+                and math.isfinite(v)
+                for v in (low, high)
+            )
+            if not numbers or low >= high:  # type: ignore[operator]
+                self.fail(name, f"'{key}' must be {{\"min\": number, \"max\": number}} "
+                                "with min < max")
+                continue
+            ranges[key] = (float(low), float(high))  # type: ignore[arg-type]
+        return ranges
 
     def path(self, name: str, *, must_exist: bool = False) -> str | None:
         value = self.config.get(name)
@@ -446,6 +530,24 @@ def load_settings(config: Mapping[str, Any], *, today: date | None = None) -> Se
         metrics_textfile=check.path("metrics_textfile"),
         metrics_port=metrics_port,
         metrics_pushgateway_url=check.optional_url("metrics_pushgateway_url"),
+        quality_alert_threshold=check.number(
+            "quality_alert_threshold", 0.95, minimum=0, maximum=1
+        ),
+        outlier_threshold=check.number(
+            "outlier_threshold", 12.0, minimum=0, exclusive_minimum=True, maximum=1e6
+        ),
+        quality_ranges=check.ranges("quality_ranges"),
+        health_warning_failures=check.number(
+            "health_warning_failures", 3, integer=True, minimum=1, maximum=10000
+        ),
+        health_critical_failures=check.number(
+            "health_critical_failures", 10, integer=True, minimum=1, maximum=10000
+        ),
+        collection_time_alert_seconds=check.number(
+            "collection_time_alert_seconds", 1800.0, minimum=0, exclusive_minimum=True,
+            maximum=7 * 86400,
+        ),
+        run_summary_file=check.path("run_summary_file"),
     )
     if (
         settings.requests_per_day is not None
@@ -462,6 +564,12 @@ def load_settings(config: Mapping[str, Any], *, today: date | None = None) -> Se
             "requests_per_hour",
             f"{settings.requests_per_hour:g} is below "
             f"requests_per_minute {settings.requests_per_minute:g}",
+        )
+    if settings.health_critical_failures < settings.health_warning_failures:
+        check.fail(
+            "health_critical_failures",
+            f"{settings.health_critical_failures} is below "
+            f"health_warning_failures {settings.health_warning_failures}",
         )
     if check.problems:
         raise SettingsError(check.problems)

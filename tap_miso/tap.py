@@ -19,6 +19,7 @@ from tap_miso.http.errors import MisoHttpError
 from tap_miso.observability.metrics import MetricsExporter, RecordCounter, RunCollector
 from tap_miso.observability.summary import RunSummary
 from tap_miso.parsers.errors import PayloadError
+from tap_miso.quality import RunMonitor
 from tap_miso.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings, SettingsError, load_settings
 from tap_miso.streams import STREAM_TYPES
 from tap_miso.streams.base import SourceChainError, utc_now
@@ -79,10 +80,17 @@ class TapMiso(Tap):
         return load_settings(self.config)
 
     @cached_property
+    def monitor(self) -> RunMonitor:
+        """Quality checks, health, alerts and the end-of-run report (created on first use)."""
+        monitor = RunMonitor.from_settings(self.settings, logger=self.logger)
+        self.summary.alerts = monitor.alerts  # gaps and schema drift become alerts
+        return monitor
+
+    @cached_property
     def client(self) -> HttpClient:
         """The HTTP client shared by every stream."""
         s = self.settings
-        return HttpClient(
+        client = HttpClient(
             ClientSettings(
                 read_timeout=s.request_timeout,
                 max_retries=s.max_retries,
@@ -99,6 +107,8 @@ class TapMiso(Tap):
                 ca_bundle=s.ca_bundle,
             )
         )
+        self.monitor.attach(client)  # health per source, request latency
+        return client
 
     def now(self) -> datetime:
         """Current time (UTC); one seam for tests."""
@@ -110,6 +120,7 @@ class TapMiso(Tap):
 
     def sync_all(self) -> None:
         """Sync, then log the run summary; a source failure ends the run with one clear line."""
+        _ = self.monitor  # alerts are on from the first record
         exporter = self._metrics_exporter()
         exporter.start()
         succeeded = False
@@ -120,7 +131,12 @@ class TapMiso(Tap):
             self.logger.error("Run failed: %s", secrets.redact(str(exc)))
             sys.exit(1)
         finally:
-            self.summary.log()
+            self.monitor.finish(
+                summary=self.summary,
+                records=self.records,
+                client=self.__dict__.get("client"),
+                succeeded=succeeded,
+            )
             exporter.finish(succeeded=succeeded)
             if "client" in self.__dict__:
                 self.client.close()
@@ -128,7 +144,11 @@ class TapMiso(Tap):
     def _metrics_exporter(self) -> MetricsExporter:
         s = self.settings
         collector = RunCollector(
-            self.summary, self.records, lambda: self.__dict__.get("client"), time.time()
+            self.summary,
+            self.records,
+            lambda: self.__dict__.get("client"),
+            time.time(),
+            monitor=self.monitor,
         )
         return MetricsExporter(
             collector,

@@ -41,7 +41,7 @@ from tap_miso.http.errors import (
 )
 from tap_miso.http.paging import DataExchangePaginator, EnvelopeError, PagingMismatch
 from tap_miso.http.ratelimit import RateLimiterRegistry
-from tap_miso.http.stats import ClientStats
+from tap_miso.http.stats import ClientListener, ClientStats, ListenerSet
 from tap_miso.http.transport import make_session
 
 logger = logging.getLogger(__name__)
@@ -81,12 +81,13 @@ class HttpClient:
         self._sleep = sleep
         self._rng = rng
         self.stats = ClientStats()
+        self.events = ListenerSet()
         self.limiters = RateLimiterRegistry(settings, clock=clock, sleep=sleep)
         self.breakers = BreakerRegistry(
             failure_threshold=settings.breaker_failure_threshold,
             reset_seconds=settings.breaker_reset_seconds,
             clock=clock,
-            on_open=self.stats.breaker_opened,
+            on_open=self._breaker_opened,
         )
         self._auth = {p: DataExchangeAuthenticator(p, settings.keys_for(p), clock=clock)
                       for p in PRODUCTS}
@@ -110,6 +111,14 @@ class HttpClient:
             sessions, self._sessions = list(self._sessions.values()), {}
         for session in sessions:
             session.close()
+
+    def add_listener(self, listener: ClientListener) -> None:
+        """Receive request latency, call outcome and breaker events (health, metrics)."""
+        self.events.add(listener)
+
+    def _breaker_opened(self, name: str) -> None:
+        self.stats.breaker_opened(name)
+        self.events.breaker_opened(name)
 
     def authenticator(self, product: str) -> DataExchangeAuthenticator:
         """The key rotation of a Data Exchange product (`pricing` or `lgi`)."""
@@ -173,21 +182,25 @@ class HttpClient:
         try:
             response = self._get_with_retries(url, full_url, source=source, product=product,
                                               params=params, stream=stream, auth=auth)
-        except RetriesExhaustedError:
+        except RetriesExhaustedError as exc:
             breaker.record_failure()
+            self.events.call_failed(breaker_name, str(exc))
             raise
         except MisoHttpError as exc:
             # A definite answer (no data, bad path, auth, quota, bad payload) means the source
             # is up. Only a TLS failure (the bare base class) counts against it.
             if type(exc) is MisoHttpError:
                 breaker.record_failure()
+                self.events.call_failed(breaker_name, str(exc))
             else:
                 breaker.record_success()
+                self.events.call_succeeded(breaker_name)
             raise
         except BaseException:
             breaker.release()
             raise
         breaker.record_success()
+        self.events.call_succeeded(breaker_name)
         return response
 
     def data_exchange_records(self, product: str, path: str,
@@ -285,6 +298,7 @@ class HttpClient:
         retries = 0
         while True:
             error: MisoHttpError | None
+            started: float | None = None
             try:
                 with semaphore:
                     limiter.acquire()
@@ -294,15 +308,18 @@ class HttpClient:
                 elapsed = time.monotonic() - started
             except requests.exceptions.SSLError as exc:
                 self.stats.request(source, "error")
+                self._attempt_ended(source, "error", started)
                 msg = (f"TLS verification failed ({exc}); if MISO's chain changed, "
                        f"set ca_bundle")
                 raise MisoHttpError(msg, source=source, url=full_url) from None
             except _TRANSPORT_ERRORS as exc:
                 self.stats.request(source, "error")
+                self._attempt_ended(source, "error", started)
                 error = TransientError(f"{type(exc).__name__}: {exc}", source=source,
                                        url=full_url)
             else:
                 self.stats.request(source, response.status_code)
+                self.events.request_finished(source, str(response.status_code), elapsed)
                 limiter.on_latency(elapsed)
                 error = classify(response, source=source, url=full_url, product=product,
                                  stream=stream)
@@ -330,6 +347,10 @@ class HttpClient:
             logger.warning("%s %s: %s; retry %d/%d in %.2f s", source, url_path(full_url),
                            error.detail, retries, self.settings.max_retries, wait)
             self._sleep(wait)
+
+    def _attempt_ended(self, source: str, status: str, started: float | None) -> None:
+        if started is not None:
+            self.events.request_finished(source, status, time.monotonic() - started)
 
     def _backoff(self, retries_so_far: int, retry_after: float | None) -> float:
         """`Retry-After` (capped) when given, else full-jitter exponential backoff."""

@@ -2,9 +2,66 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+class ClientListener:
+    """Event hooks of `HttpClient` (subclass and override what you need; all are no-ops).
+
+    Called synchronously from the requesting thread, so implementations must be thread-safe
+    and quick. An exception in a listener is logged and never breaks a request.
+    """
+
+    def request_finished(self, source: str, status: str, seconds: float) -> None:
+        """One HTTP attempt ended (`status`: HTTP status or `error`); `seconds` = latency."""
+
+    def call_succeeded(self, source: str) -> None:
+        """A `get()` got a definite answer (breaker name: `data_exchange:pricing`, ...)."""
+
+    def call_failed(self, source: str, error: str) -> None:
+        """A `get()` failed in a way that counts against the source's breaker."""
+
+    def breaker_opened(self, source: str) -> None:
+        """The source's circuit breaker opened."""
+
+
+class ListenerSet(ClientListener):
+    """Fans events out to registered listeners, isolating their failures."""
+
+    def __init__(self) -> None:
+        self._listeners: list[ClientListener] = []
+        self._lock = threading.Lock()
+
+    def add(self, listener: ClientListener) -> None:
+        """Register a listener."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _each(self, method: str, *args: Any) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                getattr(listener, method)(*args)
+            except Exception:  # a monitoring bug must never break a request
+                logger.exception("client listener %r failed in %s", listener, method)
+
+    def request_finished(self, source: str, status: str, seconds: float) -> None:
+        self._each("request_finished", source, status, seconds)
+
+    def call_succeeded(self, source: str) -> None:
+        self._each("call_succeeded", source)
+
+    def call_failed(self, source: str, error: str) -> None:
+        self._each("call_failed", source, error)
+
+    def breaker_opened(self, source: str) -> None:
+        self._each("breaker_opened", source)
 
 
 class ClientStats:

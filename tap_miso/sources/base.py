@@ -13,7 +13,10 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tap_miso.http.errors import NoDataError
+from tap_miso.parsers.errors import PayloadError
 
 if TYPE_CHECKING:
     from tap_miso.http.client import HttpClient
@@ -24,6 +27,7 @@ MARKET_REPORT = "market_report"
 PUBLIC_API = "public_api"
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,6 +50,36 @@ class FetchContext:
         """Callback for parsers: report columns ``where`` sent that nobody expected."""
         return lambda cols: self.on_unexpected_columns(where, cols)
 
+    def once(self, key: tuple, produce: Callable[[], T]) -> T:
+        """Run-wide ``produce()`` result under ``key``, computed once even across worker threads.
+
+        Each key has its own lock, so one slow download does not hold up other keys. "No data"
+        and unusable-payload outcomes are cached too (and raised again to every caller), so the
+        dates sharing one download (a weekly file, a public window, a node list) do not each
+        ask MISO again. Other failures (retries exhausted, breaker open) are not cached: a later
+        caller tries again.
+        """
+        with self.shared_lock:
+            lock = self.shared.setdefault((*key, "lock"), threading.Lock())
+        with lock:
+            outcome = self.shared.get(key)
+            if outcome is None:
+                try:
+                    outcome = ("ok", produce())
+                except (NoDataError, PayloadError) as exc:
+                    outcome = ("error", exc)
+                with self.shared_lock:
+                    self.shared[key] = outcome
+        kind, value = outcome
+        if kind == "error":
+            raise value
+        return value
+
+    def forget(self, key: tuple) -> None:
+        """Drop a :meth:`once` result, so the next caller produces it again."""
+        with self.shared_lock:
+            self.shared.pop(key, None)
+
 
 @dataclass(frozen=True)
 class SourceSpec:
@@ -57,7 +91,8 @@ class SourceSpec:
     ``tap_miso.http.errors.NoDataError`` when MISO has nothing for the date.
     ``parse(ctx, day, part, payload)`` turns the payload into rows: each row holds the business
     fields, an ``interval`` (:class:`tap_miso.timeutil.Interval`) and an ``_invalid`` list; rows
-    come out in ascending interval order.
+    come out in ascending interval order. ``parts`` names the parts this source serves (None:
+    every part); a part's chain holds only the sources that serve it.
     """
 
     source: str
@@ -65,7 +100,12 @@ class SourceSpec:
     parse: Callable[[FetchContext, date, str, Any], Iterator[Row]]
     product: str | None = None  # Data Exchange product whose key is required
     serves: Callable[[date, datetime], bool] = field(default=lambda day, now: True)
+    parts: tuple[str, ...] | None = None
     description: str = ""
+
+    def serves_part(self, part: str) -> bool:
+        """True when this source publishes ``part`` of a market date."""
+        return self.parts is None or part in self.parts
 
     def available(self, settings: Settings) -> bool:
         """True when the settings allow this source (preference list, key present)."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tap_miso.parsers.json_feeds import parse_dx_page
 from tap_miso.sources.base import FetchContext
+
+#: ``preliminaryFinal`` query value of each revision (FORMATS §2.3).
+PRELIMINARY_FINAL = {"final": "Final", "preliminary": "Preliminary"}
 
 
 def load_pages(
@@ -29,3 +32,20 @@ def iter_records(pages: list[bytes]) -> Iterator[dict]:
 def day_path(template: str, day: date) -> str:
     """Fill ``{date}`` in an endpoint template with the market date (``YYYY-MM-DD``)."""
     return template.format(date=day.isoformat())
+
+
+def dx_hour_ending(day: date, time: Any) -> int | None:
+    """HE of a DX hourly record: from its ``start`` when present, else its ``value``/``interval``.
+
+    The resolution field is not trusted (FORMATS §2.2: ``daily`` was seen on hourly records).
+    """
+    start: datetime | None = time.start
+    if start is not None:
+        offset = start - datetime(day.year, day.month, day.day)
+        if offset % timedelta(hours=1) == timedelta(0) and 0 <= offset.days < 1:
+            return offset // timedelta(hours=1) + 1
+        return None
+    for raw in (time.value, time.interval):
+        if raw is not None and str(raw).strip().isdigit():
+            return int(str(raw).strip())
+    return None

@@ -42,11 +42,14 @@ from tap_miso.sources.base import (
     SourceSpec,
 )
 from tap_miso.streams.base import MisoStream
-from tap_miso.streams.pricing import dx_hour_ending, load_latest_revision
+from tap_miso.streams.pricing import (
+    already_final,
+    latest_revision_specs,
+    load_latest_revision,
+)
 from tap_miso.streams.pricing_5min import (
     DX_LABEL,
     END,
-    already_final,
     dx_in_time_order,
     dx_raw_label,
     hour_ending_of,
@@ -251,7 +254,7 @@ def parse_dx_hourly(
     for r in parse_dx_mcp_records(
         dx.iter_records(pages), on_unexpected_columns=ctx.drift_callback(DATA_EXCHANGE)
     ):
-        he = dx_hour_ending(day, r["time"])
+        he = dx.dx_hour_ending(day, r["time"])
         if he is None or not 1 <= he <= 24 or r["zone"] is None:
             skipped += 1  # cannot be keyed (FORMATS T3: HE 1..24 only)
             continue
@@ -368,10 +371,6 @@ class AncillaryMcpDayAheadHourlyStream(McpStream):
 
 # -- ancillary_mcp_real_time_hourly -------------------------------------------------------------
 
-_RT_DX_PATH = "real-time/{date}/asm-expost"
-_RT_DX_FLAG = {"final": "Final", "preliminary": "Preliminary"}
-_RT_REPORT = {"final": "asm_rtmcp_final.csv", "preliminary": "asm_rtmcp_prelim.csv"}
-
 
 class AncillaryMcpRealTimeHourlyStream(McpStream):
     """Real-time hourly ex-post MCP by reserve zone and product, preliminary then final."""
@@ -382,36 +381,11 @@ class AncillaryMcpRealTimeHourlyStream(McpStream):
     publish_delay = timedelta(hours=31)  # preliminary at D+1 07:00 EST
     latest_offset_days = -1
     revision_field = "revision"
-    source_specs: ClassVar[tuple[SourceSpec, ...]] = (
-        SourceSpec(
-            source=DATA_EXCHANGE,
-            product="pricing",
-            load=lambda ctx, day, part: load_latest_revision(
-                ctx,
-                day,
-                lambda rev: dx.load_pages(
-                    ctx,
-                    "pricing",
-                    dx.day_path(_RT_DX_PATH, day),
-                    {"timeResolution": "hourly", "preliminaryFinal": _RT_DX_FLAG[rev]},
-                ),
-            ),
-            parse=lambda ctx, day, part, loaded: parse_dx_hourly(
-                ctx, day, loaded[1], "ex_post", loaded[0]
-            ),
-            description="pricing/v1/real-time/{date}/asm-expost?timeResolution=hourly"
-            "&preliminaryFinal=Final|Preliminary",
-        ),
-        SourceSpec(
-            source=MARKET_REPORT,
-            load=lambda ctx, day, part: load_latest_revision(
-                ctx, day, lambda rev: mr.load_report(ctx, day, _RT_REPORT[rev])
-            ),
-            parse=lambda ctx, day, part, loaded: parse_mcp_report(
-                ctx, day, loaded[1], "ex_post", loaded[0]
-            ),
-            description="YYYYMMDD_asm_rtmcp_final.csv, else YYYYMMDD_asm_rtmcp_prelim.csv",
-        ),
+    source_specs: ClassVar[tuple[SourceSpec, ...]] = latest_revision_specs(
+        dx_path="real-time/{date}/asm-expost",
+        reports={"final": "asm_rtmcp_final.csv", "preliminary": "asm_rtmcp_prelim.csv"},
+        parse_dx=parse_dx_hourly,
+        parse_report=parse_mcp_report,
     )
 
 
@@ -433,7 +407,10 @@ def load_dx_5min(ctx: FetchContext, day: date, part: str) -> tuple[str | None, l
         ctx,
         day,
         lambda rev: dx.load_pages(
-            ctx, "pricing", path, {"timeResolution": "5min", "preliminaryFinal": _RT_DX_FLAG[rev]}
+            ctx,
+            "pricing",
+            path,
+            {"timeResolution": "5min", "preliminaryFinal": dx.PRELIMINARY_FINAL[rev]},
         ),
     )
 
@@ -492,8 +469,6 @@ def public_label(row: Row) -> datetime | None:
 def load_public(ctx: FetchContext, day: date, part: str) -> bytes:
     """``GetAncillaryServicesMcp``: the latest RT interval, preliminary ex-post (§3.2)."""
     url = public_api.feed_url(ctx, PUBLIC_MCP)
-    if part != "ex_post":
-        raise no_data("the public MCP feed has no ex-ante prices", PUBLIC_API, url)
     if already_final(ctx, day):
         raise no_data(f"{day} was delivered as final; no preliminary again", PUBLIC_API, url)
     return public_api.load_feed(ctx, PUBLIC_MCP)
@@ -562,6 +537,7 @@ class AncillaryMcpRealTime5MinStream(McpStream):
             parse=parse_public,
             # Latest interval only: nothing but today (FORMATS §3.2).
             serves=lambda day, now: day == timeutil.market_date_of(now),
+            parts=("ex_post",),  # the public MCP feed has no ex-ante prices
             description="MarketPricing/GetAncillaryServicesMcp (RealTimeMCP, latest interval)",
         ),
     )

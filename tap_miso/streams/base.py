@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import logging
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
@@ -25,6 +27,7 @@ from tap_miso.http.errors import (
     NoDataError,
 )
 from tap_miso.parsers.errors import PayloadError
+from tap_miso.quality import StreamQuality
 from tap_miso.sources.base import FetchContext, Row, SourceSpec
 
 if TYPE_CHECKING:
@@ -110,6 +113,8 @@ class MisoStream(Stream):
     revision_field: ClassVar[str | None] = None
     #: Field whose value must be in ``settings.nodes`` when the node filter is set.
     node_field: ClassVar[str | None] = None
+    #: What a planned date is, for the logs (forecast streams plan vintages).
+    planned_unit: ClassVar[str] = "market dates"
 
     def __init__(self, tap: TapMiso, **kwargs: Any) -> None:
         schema = th.PropertiesList(
@@ -129,20 +134,28 @@ class MisoStream(Stream):
         return False
 
     def get_records(self, context: dict | None) -> Iterable[dict]:
-        """Plan the market dates, fetch each from the first source that serves it, emit."""
+        """Plan the market dates, fetch each from the first source that serves it, emit.
+
+        Records leave in ascending ``(replication key, interval_start_utc)`` order: for most
+        streams the replication key is ``interval_start_utc`` itself; for forecast streams it
+        is the vintage (:class:`~tap_miso.streams.load.VintagedStream`).
+        """
         settings = self._miso_tap.settings
         now = self._miso_tap.now()
         first, last, emit_from = self.plan_window(context, now)
         if first > last:
-            self.logger.info("%s: nothing to fetch (window %s..%s)", self.name, first, last)
+            self.logger.info(
+                "%s: nothing to fetch (%s %s..%s)", self.name, self.planned_unit, first, last
+            )
             return
-        self.logger.info("%s: market dates %s..%s", self.name, first, last)
+        self.logger.info("%s: %s %s..%s", self.name, self.planned_unit, first, last)
         state = self.get_context_state(context)
         tap = self._miso_tap
         tap.shared_cache[(self.name, "final_dates")] = frozenset(state.get("final_dates") or ())
-        previous = ""
+        key = self.replication_key
+        previous: tuple[str, str] = ("", "")
         for day, prefetched in self._prefetch(timeutil.date_range(first, last), now):
-            if previous:
+            if previous[0]:
                 # Checkpoint at every market-date boundary, so a run that fails (or is killed)
                 # later resumes from the last complete date (DESIGN.md §5).
                 self._write_state_message()
@@ -150,7 +163,7 @@ class MisoStream(Stream):
             if records is None:
                 break  # not yet published: later dates cannot be either
             for record in records:
-                if emit_from and record["interval_start_utc"] < emit_from:
+                if emit_from and record[key] < emit_from:
                     continue
                 if (
                     settings.nodes
@@ -158,12 +171,13 @@ class MisoStream(Stream):
                     and (record[self.node_field] not in settings.nodes)
                 ):
                     continue
-                if record["interval_start_utc"] < previous:
+                order = (record[key], record["interval_start_utc"])
+                if order < previous:
                     raise SourceChainError(
                         f"{self.name}: records out of order on {day} "
-                        f"({record['interval_start_utc']} after {previous})"
+                        f"({_order_text(order)} after {_order_text(previous)})"
                     )
-                previous = record["interval_start_utc"]
+                previous = order
                 if self.revision_field and record[self.revision_field] == "final":
                     self._mark_final(state, record["market_date"])
                 yield record
@@ -184,7 +198,10 @@ class MisoStream(Stream):
     def post_process(self, row: dict, context: dict | None = None) -> dict | None:
         """Apply quality rules and the invalid-record policy; add ``record_hash``."""
         row["record_hash"] = self.record_hash(row)
-        if row["quality_flags"]:
+        # Rules add their flags to quality_flags; only error flags meet the policy (an
+        # ``outlier`` is a warning: kept as received, never dropped, never fails the run).
+        errors = self._quality.check(row)
+        if errors:
             self._miso_tap.summary.count_flagged(self.name)
             policy = self._miso_tap.settings.on_invalid_record
             if policy == "drop":
@@ -193,11 +210,15 @@ class MisoStream(Stream):
             if policy == "fail":
                 raise SourceChainError(
                     f"{self.name}: invalid record on market date {row['market_date']} from "
-                    f"{row['source']} ({', '.join(row['quality_flags'])}); key "
+                    f"{row['source']} ({', '.join(errors)}); key "
                     f"{ {k: row.get(k) for k in self.primary_keys} }"
                 )
         self._miso_tap.records.add(self.name)
         return row
+
+    @cached_property
+    def _quality(self) -> StreamQuality:
+        return self._miso_tap.monitor.for_stream(self.name, self.primary_keys)
 
     # -- planning ------------------------------------------------------------------------------
 
@@ -230,24 +251,21 @@ class MisoStream(Stream):
 
     # -- fetching with fallback ----------------------------------------------------------------
 
-    def active_specs(self, day: date, now: datetime) -> list[SourceSpec]:
-        """Sources usable for ``day``, in preference order."""
+    def active_specs(self, day: date, now: datetime, part: str | None = None) -> list[SourceSpec]:
+        """Sources usable for ``day`` (and serving ``part``, when given), in preference order."""
         settings = self._miso_tap.settings
         order = {name: i for i, name in enumerate(settings.source_preference)}
-        specs = [s for s in self.source_specs if s.available(settings) and s.serves(day, now)]
+        specs = [
+            s
+            for s in self.source_specs
+            if s.available(settings)
+            and s.serves(day, now)
+            and (part is None or s.serves_part(part))
+        ]
         return sorted(specs, key=lambda s: order[s.source])
 
     def _context(self, now: datetime) -> FetchContext:
-        return FetchContext(
-            stream=self.name,
-            client=self._miso_tap.client,
-            settings=self._miso_tap.settings,
-            logger=self.logger,
-            now=now,
-            on_unexpected_columns=self._miso_tap.summary.schema_drift_callback(self.name),
-            shared=self._miso_tap.shared_cache,
-            shared_lock=self._miso_tap.shared_lock,
-        )
+        return fetch_context(self._miso_tap, self.name, self.logger, now)
 
     def _prefetch(
         self, days: list[date], now: datetime
@@ -267,12 +285,11 @@ class MisoStream(Stream):
                 day = next(queue, None)
                 if day is None:
                     return False
-                specs = self.active_specs(day, now)
-                futures = (
-                    {part: pool.submit(specs[0].load, ctx, day, part) for part in self.parts}
-                    if specs
-                    else {}
-                )
+                futures = {}
+                for part in self.parts:
+                    specs = self.active_specs(day, now, part)
+                    if specs:
+                        futures[part] = pool.submit(specs[0].load, ctx, day, part)
                 pending.append((day, futures))
                 return True
 
@@ -301,7 +318,8 @@ class MisoStream(Stream):
         streams: list[Iterator[dict]] = []
         missing: list[str] = []
         for part in self.parts:
-            records = self._part_records(ctx, day, part, specs, prefetched.get(part))
+            part_specs = [s for s in specs if s.serves_part(part)]
+            records = self._part_records(ctx, day, part, part_specs, prefetched.get(part))
             if records is None:
                 missing.append(part)
             else:
@@ -336,7 +354,13 @@ class MisoStream(Stream):
         specs: list[SourceSpec],
         prefetched: Future | None,
     ) -> Iterator[dict] | None:
-        """Records of one part from the first source that has it; None if none has data."""
+        """Records of one part from the first source that has it; None if none has data.
+
+        A parser's "empty payload" (an empty 200 answer, FORMATS §3.2 Empty responses, §7.22)
+        means "no data", like MISO's 404s. When a source failed but every other source has no
+        data for a date that is not overdue yet, the date is taken as not published yet: the
+        failing source would not have had it either.
+        """
         failures: list[str] = []
         for index, spec in enumerate(specs):
             try:
@@ -352,6 +376,8 @@ class MisoStream(Stream):
             except (BadPathError, AuthError):
                 raise
             except (MisoHttpError, PayloadError) as exc:
+                if is_empty_payload(exc):
+                    continue
                 self.logger.warning(
                     "%s %s%s: %s failed (%s); trying the next source",
                     self.name,
@@ -364,8 +390,17 @@ class MisoStream(Stream):
                 failures.append(f"{spec.source}: {exc}")
                 continue
             if first is None:
+                self._miso_tap.monitor.empty_response(self.name, spec.source, day)
                 continue
             return self._emit_rows(day, part, spec, first, rows, specs[index + 1 :], ctx)
+        if failures and len(failures) < len(specs) and not self.is_overdue(day, ctx.now):
+            self.logger.info(
+                "%s %s%s: the other sources have no data yet; taken as not published yet",
+                self.name,
+                day,
+                _part_label(part),
+            )
+            return None
         if failures:
             raise SourceChainError(
                 f"{self.name}: no source could serve market date {day}{_part_label(part)}: "
@@ -424,6 +459,30 @@ class MisoStream(Stream):
         """SHA-256 over the business fields, independent of source and extraction time."""
         payload = orjson.dumps([record.get(name) for name in self.hash_fields])
         return hashlib.sha256(payload).hexdigest()
+
+
+def fetch_context(tap: TapMiso, stream: str, logger: logging.Logger, now: datetime) -> FetchContext:
+    """The sources' view of the run for ``stream`` (client, settings, run-wide cache)."""
+    return FetchContext(
+        stream=stream,
+        client=tap.client,
+        settings=tap.settings,
+        logger=logger,
+        now=now,
+        on_unexpected_columns=tap.summary.schema_drift_callback(stream),
+        shared=tap.shared_cache,
+        shared_lock=tap.shared_lock,
+    )
+
+
+def is_empty_payload(exc: Exception) -> bool:
+    """True for a parser's "empty payload" error: MISO answered 200 with nothing in it."""
+    return isinstance(exc, PayloadError) and exc.message.startswith("empty payload")
+
+
+def _order_text(order: tuple[str, str]) -> str:
+    """``(replication key, interval_start_utc)`` for a message, without repeating a value."""
+    return order[1] if order[0] == order[1] else f"{order[0]} / {order[1]}"
 
 
 def _part_label(part: str) -> str:

@@ -14,7 +14,6 @@ from singer_sdk import typing as th
 
 from tap_miso import grid_vocabulary as gv
 from tap_miso import timeutil
-from tap_miso.http.errors import NoDataError
 from tap_miso.parsers import (
     parse_dx_fuel_type_records,
     parse_mom_xlsx,
@@ -48,19 +47,6 @@ from tap_miso.streams.load import (
 )
 
 # -- helpers for latest-only public feeds ---------------------------------------------------------
-
-
-def public_rows(
-    ctx: FetchContext, feed: str, data: bytes, parser: Callable[..., Iterator[Row]]
-) -> Iterator[Row]:
-    """Parse a public feed; an empty 200 answer is "no data" (a gap), not success
-    (FORMATS §3.2 Empty responses, §7.22)."""
-    try:
-        return parser(data, on_unexpected_columns=drift(ctx, PUBLIC_API))
-    except PayloadError as exc:
-        if exc.message.startswith("empty payload"):
-            raise NoDataError(exc.message, source=PUBLIC_API, url=feed) from exc
-        raise
 
 
 def is_today(day: date, now: datetime) -> bool:
@@ -249,7 +235,7 @@ FUEL_MIX_LABEL = "start"
 def parse_public_fuel(ctx: FetchContext, day: date, feed: str, data: bytes) -> Iterator[Row]:
     """Public FuelMix rows of market date ``day`` (the feed windows are not market days)."""
     rows = []
-    for r in public_rows(ctx, feed, data, parse_public_fuel_mix):
+    for r in parse_public_fuel_mix(data, on_unexpected_columns=drift(ctx, PUBLIC_API)):
         if r["label"] is None or r["category"] is None:
             ctx.logger.warning("%s %s: FuelMix entry %s skipped", ctx.stream, day, r["raw_label"])
             continue
@@ -362,7 +348,10 @@ def parse_public_forecasts(
     rows = []
     for fuel, data in feeds.items():
         feed = f"WindSolar/get{fuel}forecast"
-        for r in public_rows(ctx, feed, data, parse_public_wind_solar_forecast):
+        parsed = parse_public_wind_solar_forecast(
+            data, on_unexpected_columns=drift(ctx, PUBLIC_API)
+        )
+        for r in parsed:
             if r["market_date"] is None or "hour_ending" in r["_invalid"]:
                 ctx.logger.warning("%s: %s entry %s skipped", ctx.stream, feed, r["raw_label"])
                 continue

@@ -17,7 +17,6 @@ says ``ONT`` or ``IESO``; ``TOTAL`` is MISO's net interchange with all neighbour
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, timedelta
 from typing import ClassVar
@@ -26,7 +25,6 @@ from singer_sdk import typing as th
 
 from tap_miso import grid_vocabulary as gv
 from tap_miso import timeutil
-from tap_miso.http.errors import NoDataError
 from tap_miso.parsers import (
     parse_dx_interchange_records,
     parse_public_nai_five_minute,
@@ -46,7 +44,7 @@ from tap_miso.sources.base import (
     SourceSpec,
 )
 from tap_miso.streams.base import MisoStream
-from tap_miso.streams.generation import LatestFeedStream, public_rows
+from tap_miso.streams.generation import LatestFeedStream
 from tap_miso.streams.load import HOUR_ENDING_PROPERTY, drift, dx_hours, renamed_invalid
 
 #: Multiplier turning a source's value into positive = import (see the module docstring).
@@ -168,18 +166,6 @@ def parse_mr_interchange(ctx: FetchContext, day: date, kind: str, data: bytes) -
     return sorted_hourly(rows)
 
 
-def _scheduled_only(kind: str) -> None:
-    if kind != gv.KIND_SCHEDULED:
-        raise NoDataError("sr_nd_is holds scheduled interchange only", source=MARKET_REPORT,
-                          url="sr_nd_is.xls")  # fmt: skip
-
-
-def load_mr_interchange(ctx: FetchContext, day: date, kind: str) -> bytes:
-    """``YYYYMMDD_sr_nd_is.xls`` (scheduled only: there is no NAI report)."""
-    _scheduled_only(kind)
-    return mr.load_report(ctx, day, "sr_nd_is.xls")
-
-
 class InterchangeHourlyStream(MisoStream):
     """Hourly net scheduled and net actual interchange with each neighbouring BA.
 
@@ -208,25 +194,15 @@ class InterchangeHourlyStream(MisoStream):
         ),
         SourceSpec(
             source=MARKET_REPORT,
-            load=load_mr_interchange,
+            load=lambda ctx, day, kind: mr.load_report(ctx, day, "sr_nd_is.xls"),
             parse=parse_mr_interchange,
+            parts=(gv.KIND_SCHEDULED,),  # there is no NAI report
             description="YYYYMMDD_sr_nd_is.xls (scheduled only)",
         ),
     )
 
 
 # -- interchange_5min -----------------------------------------------------------------------------
-
-
-def cached_feed(ctx: FetchContext, feed: str) -> bytes:
-    """One download of ``feed`` per run: its window serves yesterday and today alike, and MISO
-    asks for at most one call a minute per URL (FORMATS §3.1 Politeness)."""
-    with ctx.shared_lock:
-        slot = ctx.shared.setdefault(("public_feed", feed), {"lock": threading.Lock()})
-    with slot["lock"]:
-        if "data" not in slot:
-            slot["data"] = public_api.load_feed(ctx, feed)
-        return slot["data"]
 
 
 def parse_public_interchange(
@@ -244,7 +220,7 @@ def parse_public_interchange(
     these feeds publish import_negative (FORMATS §7.9).
     """
     rows = []
-    for r in public_rows(ctx, feed, data, parser):
+    for r in parser(data, on_unexpected_columns=drift(ctx, PUBLIC_API)):
         if r["label"] is None:
             ctx.logger.warning("%s %s: %s entry %s skipped", ctx.stream, day, feed, r["raw_label"])
             continue
@@ -267,33 +243,16 @@ def parse_public_interchange(
     return iter(sorted(rows, key=lambda r: (r["interval"].start, r["counterparty"])))
 
 
-#: Per kind: the primary feed and its fallback (None: no fallback for that kind).
-_FEEDS: dict[str, tuple[tuple[str, Callable[..., Iterator[Row]]], ...]] = {
-    gv.KIND_SCHEDULED: (("Interchange/GetNsi/FiveMinute", parse_public_nsi_five_minute),),
-    gv.KIND_ACTUAL: (
-        ("Interchange/GetNai/FiveMinute", parse_public_nai_five_minute),
-        ("Interchange/GetNai/Imports", parse_public_nai_imports),  # same data, UTC labels
-    ),
-}
-
-
-def feed_of(kind: str, rank: int) -> tuple[str, Callable[..., Iterator[Row]]]:
-    """The ``rank``-th feed of ``kind``; "no data" when the kind has no such feed."""
-    feeds = _FEEDS[kind]
-    if rank >= len(feeds):
-        raise NoDataError(f"no fallback feed for {kind}", source=PUBLIC_API, url=kind)
-    return feeds[rank]
-
-
-def feed_spec(rank: int) -> SourceSpec:
-    """The ``rank``-th public feed of each kind (part) as one source of the chain."""
+def public_feed_spec(feed: str, parser: Callable[..., Iterator[Row]], kind: str) -> SourceSpec:
+    """A public NSI/NAI feed as the source of one kind (part)."""
     return SourceSpec(
         source=PUBLIC_API,
-        load=lambda ctx, day, kind: cached_feed(ctx, feed_of(kind, rank)[0]),
-        parse=lambda ctx, day, kind, data: parse_public_interchange(
-            ctx, day, *feed_of(kind, rank), data, kind
+        load=lambda ctx, day, part: public_api.load_feed_once(ctx, feed),
+        parse=lambda ctx, day, part, data: parse_public_interchange(
+            ctx, day, feed, parser, data, kind
         ),
-        description=" / ".join(feeds[rank][0] for feeds in _FEEDS.values() if len(feeds) > rank),
+        parts=(kind,),
+        description=f"public api {feed}",
     )
 
 
@@ -318,7 +277,16 @@ class Interchange5MinStream(LatestFeedStream):
     )
     hash_fields = HASH_FIELDS
     parts = (gv.KIND_SCHEDULED, gv.KIND_ACTUAL)
-    source_specs: ClassVar[tuple[SourceSpec, ...]] = (feed_spec(0), feed_spec(1))
+    source_specs: ClassVar[tuple[SourceSpec, ...]] = (
+        public_feed_spec(
+            "Interchange/GetNsi/FiveMinute", parse_public_nsi_five_minute, gv.KIND_SCHEDULED
+        ),
+        public_feed_spec(
+            "Interchange/GetNai/FiveMinute", parse_public_nai_five_minute, gv.KIND_ACTUAL
+        ),
+        # The same data labelled in UTC: NAI's fallback.
+        public_feed_spec("Interchange/GetNai/Imports", parse_public_nai_imports, gv.KIND_ACTUAL),
+    )
 
 
 STREAMS = (InterchangeHourlyStream, Interchange5MinStream)

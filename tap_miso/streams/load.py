@@ -28,8 +28,7 @@ from tap_miso.parsers.errors import PayloadError
 from tap_miso.sources import data_exchange as dx
 from tap_miso.sources import market_reports as mr
 from tap_miso.sources.base import DATA_EXCHANGE, MARKET_REPORT, FetchContext, Row, SourceSpec
-from tap_miso.streams.base import MisoStream, SourceChainError
-from tap_miso.streams.pricing import dx_hour_ending
+from tap_miso.streams.base import MisoStream
 
 ONE_DAY = timedelta(days=1)
 
@@ -52,7 +51,7 @@ def dx_hours(
     The hour comes from ``start`` (the ``resolution`` field is unreliable, FORMATS §2.2).
     """
     for row in rows:
-        he = dx_hour_ending(day, row["time"])
+        he = dx.dx_hour_ending(day, row["time"])
         if he is None or not 1 <= he <= 24:
             ctx.logger.warning(
                 "%s %s: %s record has no usable hour (%s); skipped",
@@ -105,28 +104,7 @@ class VintagedStream(MisoStream):
     """
 
     replication_key = "forecast_issued_utc"
-
-    def get_records(self, context: dict | None) -> Iterable[dict]:
-        """Vintages in ascending order, each from the first source that serves it."""
-        now = self._miso_tap.now()
-        first, last, emit_from = self.plan_window(context, now)
-        if first > last:
-            self.logger.info("%s: nothing to fetch (vintages %s..%s)", self.name, first, last)
-            return
-        self.logger.info("%s: vintages %s..%s", self.name, first, last)
-        previous: tuple[str, str] = ("", "")
-        for day, prefetched in self._prefetch(timeutil.date_range(first, last), now):
-            records = self._records_for_date(day, prefetched, now)
-            if records is None:
-                break  # this vintage is not published yet: later ones cannot be either
-            for record in records:
-                if emit_from and record["forecast_issued_utc"] < emit_from:
-                    continue
-                order = (record["forecast_issued_utc"], record["interval_start_utc"])
-                if order < previous:
-                    raise SourceChainError(f"{self.name}: records out of order in vintage {day}")
-                previous = order
-                yield record
+    planned_unit = "vintages"
 
 
 def vintage_fields(vintage: date) -> dict[str, str]:

@@ -18,15 +18,12 @@ from singer_sdk import typing as th
 
 from tap_miso import timeutil, vocabulary
 from tap_miso.http.errors import AuthError, BadPathError, MisoHttpError, NoDataError
-from tap_miso.parsers.csv_reports import parse_lmp_csv
 from tap_miso.parsers.errors import PayloadError
 from tap_miso.parsers.excel_reports import parse_cpnode_reszone_xlsx
-from tap_miso.parsers.json_feeds import parse_dx_pnode_records
-from tap_miso.sources import data_exchange as dx
 from tap_miso.sources import market_reports as mr
 from tap_miso.sources.base import DATA_EXCHANGE, MARKET_REPORT, FetchContext
-from tap_miso.streams.base import SourceChainError
-from tap_miso.streams.pricing import model_date
+from tap_miso.sources.node_types import dx_node_list, model_date, mr_node_list
+from tap_miso.streams.base import SourceChainError, fetch_context
 
 if TYPE_CHECKING:
     from tap_miso.tap import TapMiso
@@ -79,12 +76,7 @@ class NodesStream(Stream):
         self._miso_tap = tap
 
     def _context(self) -> FetchContext:
-        tap = self._miso_tap
-        return FetchContext(
-            stream=self.name, client=tap.client, settings=tap.settings, logger=self.logger,
-            now=tap.now(), on_unexpected_columns=tap.summary.schema_drift_callback(self.name),
-            shared=tap.shared_cache, shared_lock=tap.shared_lock,
-        )
+        return fetch_context(self._miso_tap, self.name, self.logger, self._miso_tap.now())
 
     def get_records(self, context: dict | None) -> Iterable[dict]:
         """Observe the node list over the window, then emit every node seen or retired."""
@@ -162,14 +154,8 @@ class NodesStream(Stream):
     @staticmethod
     def _node_rows(ctx: FetchContext, source: str, day: date) -> list[tuple[str, str | None]]:
         if source == DATA_EXCHANGE:
-            pages = dx.load_pages(ctx, "pricing", "aggregated-pnode", {"date": day.isoformat()})
-            return [(r["node"], r["node_type"]) for r in parse_dx_pnode_records(
-                dx.iter_records(pages), on_unexpected_columns=ctx.drift_callback(source))
-                if r["node"]]
-        # The day-ahead ex-post LMP file lists every node of the model with its Type.
-        data = mr.load_report(ctx, day, "da_expost_lmp.csv")
-        pairs = {(r["node"], r["node_type"]) for r in parse_lmp_csv(data)}
-        return sorted(pairs)
+            return dx_node_list(ctx, day)
+        return mr_node_list(ctx, day)
 
     def _reserve_zones(self, ctx: FetchContext, day: date) -> dict[str, int]:
         """node -> reserve zone from ``cpnode_reszone.xlsx`` (the file of ``day`` or earlier)."""

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from singer_sdk import typing as th
 
 from tap_miso import timeutil, vocabulary
-from tap_miso.http.errors import MisoHttpError, NoDataError
+from tap_miso.http.errors import NoDataError
 from tap_miso.parsers.csv_reports import parse_lmp_csv
 from tap_miso.parsers.errors import PayloadError
-from tap_miso.parsers.json_feeds import parse_dx_lmp_records, parse_dx_pnode_records
+from tap_miso.parsers.json_feeds import parse_dx_lmp_records
 from tap_miso.sources import data_exchange as dx
 from tap_miso.sources import market_reports as mr
 from tap_miso.sources.base import DATA_EXCHANGE, MARKET_REPORT, FetchContext, Row, SourceSpec
+from tap_miso.sources.node_types import node_types
 from tap_miso.streams.base import MisoStream
 
 LMP_PROPERTIES = th.PropertiesList(
@@ -98,65 +99,16 @@ def lmp_row(
     }
 
 
-# -- node types from the Data Exchange (its LMP records carry no type) ------------------------
-
-
-def model_date(day: date) -> date:
-    """Node-model effective date for ``day``: models change Mar 1, Jun 1, Sep 1, Dec 1."""
-    starts = [date(day.year - 1, 12, 1)] + [date(day.year, m, 1) for m in (3, 6, 9, 12)]
-    return max(s for s in starts if s <= day)
-
-
-def dx_node_types(ctx: FetchContext, day: date) -> dict[str, str | None]:
-    """node -> type from ``aggregated-pnode`` for the model in force on ``day`` (cached)."""
-    key = ("dx_node_types", model_date(day))
-    with ctx.shared_lock:
-        if key in ctx.shared:
-            return ctx.shared[key]
-    try:
-        pages = dx.load_pages(
-            ctx, "pricing", "aggregated-pnode", {"date": model_date(day).isoformat()}
-        )
-        types = {r["node"]: r["node_type"] for r in parse_dx_pnode_records(dx.iter_records(pages))}
-    except (MisoHttpError, NoDataError) as exc:
-        ctx.logger.warning(
-            "Node types unavailable from aggregated-pnode (%s); node_type is "
-            "null for Data Exchange LMP records",
-            exc,
-        )
-        types = {}
-    with ctx.shared_lock:
-        ctx.shared[key] = types
-    return types
-
-
-def dx_hour_ending(day: date, time: Any) -> int | None:
-    """HE of a DX hourly record: from its ``start`` when present, else its ``value``/``interval``.
-
-    The resolution field is not trusted (FORMATS §2.2: ``daily`` was seen on hourly records).
-    """
-    start: datetime | None = time.start
-    if start is not None:
-        offset = start - datetime(day.year, day.month, day.day)
-        if offset % timedelta(hours=1) == timedelta(0) and 0 <= offset.days < 1:
-            return offset // timedelta(hours=1) + 1
-        return None
-    for raw in (time.value, time.interval):
-        if raw is not None and str(raw).strip().isdigit():
-            return int(str(raw).strip())
-    return None
-
-
 def parse_dx_hourly_lmp(
     ctx: FetchContext, day: date, pages: list[bytes], price_type: str, revision: str | None
 ) -> Iterator[Row]:
     """DX hourly LMP pages -> rows sorted by (hour, node); record order in pages is unknown."""
-    types = dx_node_types(ctx, day)
+    types = node_types(ctx, day)
     parsed: list[tuple[int, str, Any, Any, Any, Any, list[str]]] = []
     for r in parse_dx_lmp_records(
         dx.iter_records(pages), on_unexpected_columns=ctx.drift_callback("data_exchange")
     ):
-        he = dx_hour_ending(day, r["time"])
+        he = dx.dx_hour_ending(day, r["time"])
         invalid = list(r["_invalid"])
         if he is None or not 1 <= he <= 24:
             ctx.logger.warning(
@@ -249,23 +201,69 @@ class LmpDayAheadHourlyStream(MisoStream):
 # -- lmp_real_time_hourly ----------------------------------------------------------------------
 
 REVISIONS = ("final", "preliminary")
-_RT_DX_PATH = "real-time/{date}/lmp-expost"
-_RT_DX_FLAG = {"final": "Final", "preliminary": "Preliminary"}
-_RT_REPORT = {"final": "rt_lmp_final.csv", "preliminary": "rt_lmp_prelim.csv"}
+
+
+def already_final(ctx: FetchContext, day: date) -> bool:
+    """True when ``day`` was delivered as final earlier (``final_dates`` in the stream's state):
+    revisions only move forward (DESIGN.md §4), so no preliminary is served again."""
+    return day.isoformat() in ctx.shared.get((ctx.stream, "final_dates"), ())
 
 
 def load_latest_revision(ctx: FetchContext, day: date, load_one: Any) -> tuple[str, Any]:
     """Final when published, else preliminary (revisions only move forward, DESIGN.md §4).
 
-    A date already delivered as final (``final_dates`` in the stream's state) is never
-    served as preliminary again: if final is missing here, this source has no data for it.
+    A date already delivered as final is never served as preliminary again: if final is
+    missing here, this source has no data for it.
     """
     try:
         return "final", load_one("final")
     except NoDataError:
-        if day.isoformat() in ctx.shared.get((ctx.stream, "final_dates"), ()):
+        if already_final(ctx, day):
             raise
         return "preliminary", load_one("preliminary")
+
+
+def latest_revision_specs(
+    *,
+    dx_path: str,
+    reports: dict[str, str],
+    parse_dx: Callable[[FetchContext, date, Any, str, str | None], Iterator[Row]],
+    parse_report: Callable[[FetchContext, date, Any, str, str | None], Iterator[Row]],
+) -> tuple[SourceSpec, SourceSpec]:
+    """The sources of a real-time hourly ex-post dataset, each final when published, else
+    preliminary: DX ``dx_path?timeResolution=hourly``, then the Market Reports ``reports``
+    (revision -> file name). ``parse_*(ctx, day, payload, price_type, revision)``."""
+    return (
+        SourceSpec(
+            source=DATA_EXCHANGE,
+            product="pricing",
+            load=lambda ctx, day, part: load_latest_revision(
+                ctx,
+                day,
+                lambda rev: dx.load_pages(
+                    ctx,
+                    "pricing",
+                    dx.day_path(dx_path, day),
+                    {"timeResolution": "hourly", "preliminaryFinal": dx.PRELIMINARY_FINAL[rev]},
+                ),
+            ),
+            parse=lambda ctx, day, part, loaded: parse_dx(
+                ctx, day, loaded[1], "ex_post", loaded[0]
+            ),
+            description=f"pricing/v1/{dx_path}?timeResolution=hourly"
+            "&preliminaryFinal=Final|Preliminary",
+        ),
+        SourceSpec(
+            source=MARKET_REPORT,
+            load=lambda ctx, day, part: load_latest_revision(
+                ctx, day, lambda rev: mr.load_report(ctx, day, reports[rev])
+            ),
+            parse=lambda ctx, day, part, loaded: parse_report(
+                ctx, day, loaded[1], "ex_post", loaded[0]
+            ),
+            description=f"YYYYMMDD_{reports['final']}, else YYYYMMDD_{reports['preliminary']}",
+        ),
+    )
 
 
 class LmpRealTimeHourlyStream(MisoStream):
@@ -280,36 +278,11 @@ class LmpRealTimeHourlyStream(MisoStream):
     publish_delay = timedelta(hours=31)  # preliminary at D+1 07:00 EST
     latest_offset_days = -1
     revision_field = "revision"
-    source_specs: ClassVar[tuple[SourceSpec, ...]] = (
-        SourceSpec(
-            source=DATA_EXCHANGE,
-            product="pricing",
-            load=lambda ctx, day, part: load_latest_revision(
-                ctx,
-                day,
-                lambda rev: dx.load_pages(
-                    ctx,
-                    "pricing",
-                    dx.day_path(_RT_DX_PATH, day),
-                    {"timeResolution": "hourly", "preliminaryFinal": _RT_DX_FLAG[rev]},
-                ),
-            ),
-            parse=lambda ctx, day, part, loaded: parse_dx_hourly_lmp(
-                ctx, day, loaded[1], "ex_post", loaded[0]
-            ),
-            description="pricing/v1/real-time/{date}/lmp-expost?timeResolution=hourly"
-            "&preliminaryFinal=Final|Preliminary",
-        ),
-        SourceSpec(
-            source=MARKET_REPORT,
-            load=lambda ctx, day, part: load_latest_revision(
-                ctx, day, lambda rev: mr.load_report(ctx, day, _RT_REPORT[rev])
-            ),
-            parse=lambda ctx, day, part, loaded: parse_lmp_report(
-                ctx, day, loaded[1], "ex_post", loaded[0]
-            ),
-            description="YYYYMMDD_rt_lmp_final.csv, else YYYYMMDD_rt_lmp_prelim.csv",
-        ),
+    source_specs: ClassVar[tuple[SourceSpec, ...]] = latest_revision_specs(
+        dx_path="real-time/{date}/lmp-expost",
+        reports={"final": "rt_lmp_final.csv", "preliminary": "rt_lmp_prelim.csv"},
+        parse_dx=parse_dx_hourly_lmp,
+        parse_report=parse_lmp_report,
     )
 
 

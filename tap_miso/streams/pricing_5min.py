@@ -24,7 +24,6 @@ import gzip
 import io
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -43,7 +42,6 @@ from tap_miso.parsers import (
     parse_5min_exante_lmp_xlsx,
     parse_5min_lmp_zip,
     parse_dx_lmp_records,
-    parse_lmp_csv,
     parse_public_five_min_expost,
 )
 from tap_miso.parsers.errors import PayloadError
@@ -58,14 +56,14 @@ from tap_miso.sources.base import (
     Row,
     SourceSpec,
 )
+from tap_miso.sources.node_types import node_types
 from tap_miso.streams.base import MisoStream
 from tap_miso.streams.pricing import (
     LMP_HASH_FIELDS,
     LMP_PROPERTIES,
-    dx_node_types,
+    already_final,
     lmp_row,
     load_latest_revision,
-    model_date,
 )
 
 # -- 5-minute label conventions (FORMATS §1.2, §1.3) ---------------------------------------------
@@ -150,40 +148,6 @@ def placed(
         )
 
 
-def shared_once(ctx: FetchContext, key: tuple, produce: Callable[[], Any]) -> Any:
-    """Run-wide ``produce()`` result under ``key``, computed once even across worker threads.
-
-    "No data" and unusable-payload outcomes are cached too, so the dates sharing one download
-    (a weekly file, a public window) do not each ask MISO again.
-    """
-    with ctx.shared_lock:
-        lock = ctx.shared.setdefault((*key, "lock"), threading.Lock())
-    with lock:
-        outcome = ctx.shared.get(key)
-        if outcome is None:
-            try:
-                outcome = ("ok", produce())
-            except (NoDataError, PayloadError) as exc:
-                outcome = ("error", exc)
-            with ctx.shared_lock:
-                ctx.shared[key] = outcome
-    kind, value = outcome
-    if kind == "error":
-        raise value
-    return value
-
-
-def forget_shared(ctx: FetchContext, key: tuple) -> None:
-    """Drop a :func:`shared_once` result (its files were consumed)."""
-    with ctx.shared_lock:
-        ctx.shared.pop(key, None)
-
-
-def already_final(ctx: FetchContext, day: date) -> bool:
-    """True when ``day`` was delivered as final earlier (DESIGN.md §4: never back to prelim)."""
-    return day.isoformat() in ctx.shared.get((ctx.stream, "final_dates"), ())
-
-
 def no_data(detail: str, source: str, url: str) -> NoDataError:
     """A "no data" outcome decided without a request (the base moves to the next source)."""
     return NoDataError(detail, source=source, url=url)
@@ -221,42 +185,6 @@ def dx_in_time_order(pages: list[bytes]) -> Iterator[dict]:
     if ordered:
         return dx.iter_records(pages)
     return iter(sorted(dx.iter_records(pages), key=lambda r: dx_time(r).start or datetime.max))
-
-
-# -- node types (5-minute sources carry none) --------------------------------------------------
-
-
-def mr_node_types(ctx: FetchContext, day: date) -> dict[str, str | None]:
-    """node -> type from the day's ``da_expost_lmp.csv`` (FORMATS §6 Node list), cached per
-    node model (models change Mar/Jun/Sep/Dec 1)."""
-
-    def produce() -> dict[str, str | None]:
-        try:
-            data = mr.load_report(ctx, day, "da_expost_lmp.csv")
-            return {r["node"]: r["node_type"] for r in parse_lmp_csv(data)}
-        except (MisoHttpError, PayloadError) as exc:
-            ctx.logger.warning(
-                "Node types unavailable from da_expost_lmp.csv for %s (%s); node_type is null",
-                day,
-                exc,
-            )
-            return {}
-
-    return shared_once(ctx, ("mr_node_types", model_date(day)), produce)
-
-
-def node_types(ctx: FetchContext, day: date) -> dict[str, str | None]:
-    """node -> type for ``day`` from the first enabled node list, whatever source serves the
-    prices, so records are identical across sources (the 5-minute files and feeds carry no
-    type): DX ``aggregated-pnode`` with a key, else the day's DA LMP report."""
-    settings = ctx.settings
-    if settings.pricing_api_keys and DATA_EXCHANGE in settings.source_preference:
-        types = dx_node_types(ctx, day)
-        if types:
-            return types
-    if MARKET_REPORT in settings.source_preference:
-        return mr_node_types(ctx, day)
-    return {}
 
 
 # -- rows ----------------------------------------------------------------------------------------
@@ -304,10 +232,35 @@ def lmp_5min_row(
     return row
 
 
+def source_row(
+    interval: timeutil.Interval,
+    r: Row,
+    types: dict[str, str | None],
+    *,
+    raw_label: str | None,
+    price_type: str,
+    revision: str | None,
+) -> Row:
+    """The row of parsed source row ``r`` (node, prices, invalid cells); a source without MEC
+    leaves it to be derived."""
+    return lmp_5min_row(
+        interval=interval,
+        raw_label=raw_label,
+        node=r["node"],
+        node_type=types.get(r["node"]),
+        price_type=price_type,
+        revision=revision,
+        lmp=r["lmp"],
+        mec=r.get("mec"),
+        mcc=r["mcc"],
+        mlc=r["mlc"],
+        invalid=list(r["_invalid"]),
+    )
+
+
 # -- Data Exchange ------------------------------------------------------------------------------
 
 _DX_PATH = {"ex_ante": "real-time/{date}/lmp-exante", "ex_post": "real-time/{date}/lmp-expost"}
-_DX_FLAG = {"final": "Final", "preliminary": "Preliminary"}
 #: With at most this many ``nodes`` configured, DX is asked per node (one small page each)
 #: instead of for every node of the day (~750k records, ~150 pages at an unknown page size,
 #: FORMATS §2.2 Q1): that saves calls and memory.
@@ -339,7 +292,7 @@ def load_dx(ctx: FetchContext, day: date, part: str) -> tuple[str | None, list[b
         ctx,
         day,
         lambda rev: dx_pages(
-            ctx, path, {"timeResolution": "5min", "preliminaryFinal": _DX_FLAG[rev]}
+            ctx, path, {"timeResolution": "5min", "preliminaryFinal": dx.PRELIMINARY_FINAL[rev]}
         ),
     )
 
@@ -362,18 +315,13 @@ def parse_dx(
         label_of=lambda r: r["time"].start,
         required=("node",),
     ):
-        yield lmp_5min_row(
-            interval=interval,
+        yield source_row(
+            interval,
+            r,
+            types,
             raw_label=dx_raw_label(r["time"]),
-            node=r["node"],
-            node_type=types.get(r["node"]),
             price_type=part,
             revision=revision,
-            lmp=r["lmp"],
-            mec=r["mec"],
-            mcc=r["mcc"],
-            mlc=r["mlc"],
-            invalid=list(r["_invalid"]),
         )
 
 
@@ -389,18 +337,8 @@ def parse_exante_xlsx(ctx: FetchContext, day: date, data: bytes) -> Iterator[Row
         io.BytesIO(data), on_unexpected_columns=ctx.drift_callback(MARKET_REPORT)
     )
     for interval, r in placed(ctx, day, rows, MR_EXANTE_LABEL, EXANTE_XLSX, required=("node",)):
-        yield lmp_5min_row(
-            interval=interval,
-            raw_label=r["raw_label"],
-            node=r["node"],
-            node_type=types.get(r["node"]),
-            price_type="ex_ante",
-            revision=None,
-            lmp=r["lmp"],
-            mec=r["mec"],
-            mcc=r["mcc"],
-            mlc=r["mlc"],
-            invalid=list(r["_invalid"]),
+        yield source_row(
+            interval, r, types, raw_label=r["raw_label"], price_type="ex_ante", revision=None
         )
 
 
@@ -518,10 +456,10 @@ def load_weekly(ctx: FetchContext, day: date) -> tuple[WeeklySpill, Path]:
     if ctx.now < timeutil.market_day_start(monday):
         raise no_data(f"weekly file for {day} is published on {monday}", MARKET_REPORT, url)
     key = ("5min_lmp_zip", monday)
-    spill = shared_once(ctx, key, lambda: split_weekly_zip(ctx, monday))
+    spill = ctx.once(key, lambda: split_weekly_zip(ctx, monday))
     if day in spill.files and not spill.files[day].exists():  # read once already: re-split
-        forget_shared(ctx, key)
-        spill = shared_once(ctx, key, lambda: split_weekly_zip(ctx, monday))
+        ctx.forget(key)
+        spill = ctx.once(key, lambda: split_weekly_zip(ctx, monday))
     if day not in spill.files:
         raise no_data(f"weekly file dated {monday} has no rows for {day}", MARKET_REPORT, url)
     return spill, spill.files[day]
@@ -547,18 +485,8 @@ def parse_weekly(ctx: FetchContext, day: date, loaded: tuple[WeeklySpill, Path])
     spill, path = loaded
     types = node_types(ctx, day)
     for interval, r in placed(ctx, day, _spilled_rows(path), MR_WEEKLY_LABEL, WEEKLY_ZIP):
-        yield lmp_5min_row(
-            interval=interval,
-            raw_label=r["raw_label"],
-            node=r["node"],
-            node_type=types.get(r["node"]),
-            price_type="ex_post",
-            revision="final",
-            lmp=r["lmp"],
-            mec=None,
-            mcc=r["mcc"],
-            mlc=r["mlc"],
-            invalid=r["_invalid"],
+        yield source_row(
+            interval, r, types, raw_label=r["raw_label"], price_type="ex_post", revision="final"
         )
     spill.consumed(day)
 
@@ -590,10 +518,9 @@ def public_window(day: date, now: datetime) -> bool:
 
 
 def rolling_feed(ctx: FetchContext) -> bytes:
-    """``Rolling``, downloaded once per run: yesterday's last interval and today both need it,
-    and MISO asks for at most one call per minute per URL (FORMATS §3.1 Politeness). About
-    16 MB stays in memory for the run."""
-    return shared_once(ctx, ("public_feed", ROLLING), lambda: public_api.load_feed(ctx, ROLLING))
+    """``Rolling``, downloaded once per run: yesterday's last interval and today both need it
+    (about 16 MB stays in memory for the run)."""
+    return public_api.load_feed_once(ctx, ROLLING)
 
 
 def load_public(ctx: FetchContext, day: date, part: str) -> list[tuple[str, bytes]]:
@@ -604,8 +531,6 @@ def load_public(ctx: FetchContext, day: date, part: str) -> list[tuple[str, byte
     label of ``Rolling`` (FORMATS §3.2 Semantics, §7.3).
     """
     url = public_api.feed_url(ctx, ROLLING)
-    if part != "ex_post":
-        raise no_data("the public API has no all-node ex-ante 5-minute LMP", PUBLIC_API, url)
     if already_final(ctx, day):
         raise no_data(f"{day} was delivered as final; no preliminary again", PUBLIC_API, url)
     if day == timeutil.market_date_of(ctx.now):
@@ -646,18 +571,13 @@ def parse_public(
             if interval.start in earlier:
                 continue  # overlapping windows: the earlier feed already gave it
             seen.add(interval.start)
-            yield lmp_5min_row(
-                interval=interval,
+            yield source_row(
+                interval,
+                r,
+                types,
                 raw_label=r["raw_label"],
-                node=r["node"],
-                node_type=types.get(r["node"]),
                 price_type="ex_post",
                 revision="preliminary",
-                lmp=r["lmp"],
-                mec=None,
-                mcc=r["mcc"],
-                mlc=r["mlc"],
-                invalid=list(r["_invalid"]),
             )
         earlier |= seen
 
@@ -699,6 +619,7 @@ class LmpRealTime5MinStream(MisoStream):
             load=load_public,
             parse=parse_public,
             serves=public_window,
+            parts=("ex_post",),  # no all-node ex-ante 5-minute LMP in the public API
             description="MarketPricing/GetRealTimeFiveMinExPost/Rolling (today), /Previous "
             "(yesterday)",
         ),

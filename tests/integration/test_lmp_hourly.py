@@ -277,3 +277,43 @@ def test_record_hash_is_deterministic_across_runs(fake):
     assert [r["record_hash"] for r in a] == [r["record_hash"] for r in b]
     assert len({r["record_hash"] for r in a}) == len(a)
 
+
+
+@pytest.mark.parametrize("stream", [DA, RT])
+def test_2025_date_is_identical_from_data_exchange_and_reports_including_node_type(fake, stream):
+    # DX aggregated-pnode history starts 2025-12-02: DX LMP records of older dates take their
+    # node types from the day's da_expost_lmp.csv, like the Market Report records.
+    day = date(2025, 6, 10)
+    config = fake_config(fake, start_date=str(day), end_date=str(day))
+    reports = run_tap(config, streams=[stream])
+    keyed = run_tap({**config, "pricing_api_key": pricing_key(fake)}, streams=[stream])
+    assert reports.returncode == 0, reports.stderr[-2000:]
+    assert keyed.returncode == 0, keyed.stderr[-2000:]
+    assert {r["source"] for r in reports.records(stream)} == {"market_report"}
+    assert {r["source"] for r in keyed.records(stream)} == {"data_exchange"}
+    records = keyed.records(stream)
+    assert records and all(r["node_type"] is not None for r in records)
+    assert all(r["node_type"] == fake.data.node_type(r["node"]) for r in records[:: 50])
+    assert strip_source(records) == strip_source(reports.records(stream))
+
+
+def test_failing_source_and_no_data_elsewhere_before_due_is_not_published_yet(fake):
+    # DX answers 500 and the reports have nothing for a date not due yet: "not published yet"
+    # (the run ends quietly), not a failure.
+    future = TODAY + timedelta(days=2)
+    fake.inject(r"/pricing/v1/day-ahead/", "status", times=None, code=500)
+    run = da_run(fake, first=future, last=future, pricing_api_key=pricing_key(fake),
+                 max_retries=1)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert fake.requests_for(r"/pricing/v1/day-ahead/"), "the Data Exchange was asked and failed"
+    assert run.records(DA) == []
+    assert run.summary()["gap_count"] == 0
+    assert "not published yet" in run.stderr
+
+
+def test_failing_source_and_no_data_elsewhere_when_overdue_fails(fake):
+    fake.missing_dates.add(D1)
+    fake.inject(r"/pricing/v1/day-ahead/", "status", times=None, code=500)
+    run = da_run(fake, first=D1, last=D1, pricing_api_key=pricing_key(fake), max_retries=1)
+    assert run.returncode == 1
+    assert f"{DA}: no source could serve market date {D1}" in run.stderr

@@ -125,3 +125,13 @@ def test_naive_datetime_is_market_time():
     assert load_settings({"start_date": "2026-07-01T23:30:00"}, today=TODAY).start_date == date(
         2026, 7, 1
     )
+
+
+def test_decimal_values_from_the_sdk_config_loader_are_numbers():
+    from decimal import Decimal
+
+    s = load_settings({**GOOD, "requests_per_minute": Decimal("12.5"),
+                       "request_timeout": Decimal("30")}, today=TODAY)
+    assert s.requests_per_minute == 12.5
+    assert s.request_timeout == 30.0
+    assert problems(max_retries=Decimal("1.5"))[0].startswith("Invalid setting 'max_retries'")

@@ -1,0 +1,193 @@
+"""Completeness: expected intervals per series and market date versus those received.
+
+A market date (EST, fixed UTC-5) has 24 hourly or 288 five-minute intervals. Each observed
+``(stream, series, market_date)`` keeps a bitmask of the interval indexes received, so
+duplicates (a revised record) count once and memory is a few dozen bytes per series and date.
+
+Records of a stream arrive in ascending time, so a date is *closed* (its gaps computed and its
+masks freed) once the stream has moved more than one market date past it; the rest are closed
+by :meth:`CompletenessTracker.close`. Two edges are not gaps:
+
+* the first date a stream emits in a run may start mid-day (incremental runs resume at the
+  bookmark minus the lookback): expected intervals start at the earliest interval the stream
+  emitted on that date, across all its series;
+* a date that has not ended yet (``now`` before its last interval's end) is expected only up to
+  the latest interval the stream emitted on it.
+
+A series absent for a whole date is not detected here (the stream reports a missing date as a
+gap through ``RunSummary.add_gap``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from tap_miso.quality.rules import parse_instant, resolution_seconds
+from tap_miso.timeutil import market_day_start
+
+MAX_LISTED = 200
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Intervals missing from one series on one market date."""
+
+    stream: str
+    market_date: str
+    series: str
+    missing: int
+    expected: int
+    first_missing_utc: str
+
+    def as_dict(self) -> dict:
+        return {
+            "stream": self.stream,
+            "market_date": self.market_date,
+            "series": self.series,
+            "missing_intervals": self.missing,
+            "expected_intervals": self.expected,
+            "first_missing_utc": self.first_missing_utc,
+        }
+
+
+def _series_label(series: Hashable) -> str:
+    if isinstance(series, tuple):
+        return "/".join("" if v is None else str(v) for v in series)
+    return str(series)
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+class CompletenessTracker:
+    """Thread-safe per-stream completeness bookkeeping (see module doc)."""
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_gap: Callable[[Gap], None] | None = None,
+        max_listed: int = MAX_LISTED,
+    ) -> None:
+        self._now = now
+        self._on_gap = on_gap
+        self.max_listed = max_listed
+        self._lock = threading.Lock()
+        # stream -> market date -> series -> bitmask
+        self._open: dict[str, dict[date, dict[Hashable, int]]] = {}
+        self._bounds: dict[tuple[str, date], list[int]] = {}
+        self._first_date: dict[str, date] = {}
+        self._latest: dict[str, date] = {}
+        self.listed: list[Gap] = []
+        self.missing_intervals: dict[str, int] = {}
+        self.incomplete_series: dict[str, int] = {}
+        self.dates_checked: dict[str, int] = {}
+        self.unlisted = 0
+
+    @staticmethod
+    def expected_intervals(stream: str) -> int:
+        """24 for hourly streams, 288 for ``*_5min`` streams."""
+        return 86400 // resolution_seconds(stream)
+
+    def observe(
+        self, stream: str, series_key: Hashable, market_date: date | str, interval_start: str
+    ) -> None:
+        """Count one record's interval (``interval_start`` is ISO UTC, e.g. ``...T05:00:00Z``)."""
+        start = parse_instant(interval_start)
+        if start is None:
+            return
+        day = _as_date(market_date)
+        res = resolution_seconds(stream)
+        offset = (start - market_day_start(day)).total_seconds()
+        index = int(offset // res)
+        if not 0 <= index < 86400 // res:
+            return
+        closable: list[date] = []
+        with self._lock:
+            self._first_date.setdefault(stream, day)
+            dates = self._open.setdefault(stream, {})
+            if day not in dates and day < self._latest.get(stream, day) - timedelta(days=1):
+                return  # a late record for a closed date
+            series = dates.setdefault(day, {})
+            series[series_key] = series.get(series_key, 0) | (1 << index)
+            bounds = self._bounds.setdefault((stream, day), [index, index])
+            bounds[0] = min(bounds[0], index)
+            bounds[1] = max(bounds[1], index)
+            if day > self._latest.get(stream, day - timedelta(days=1)):
+                self._latest[stream] = day
+                closable = [d for d in dates if d < day - timedelta(days=1)]
+        for old in closable:
+            self._close(stream, old)
+
+    def _close(self, stream: str, day: date) -> list[Gap]:
+        with self._lock:
+            series = self._open.get(stream, {}).pop(day, None)
+            bounds = self._bounds.pop((stream, day), None)
+            if series is None or bounds is None:
+                return []
+            res = resolution_seconds(stream)
+            count = 86400 // res
+            start = market_day_start(day)
+            low = bounds[0] if self._first_date.get(stream) == day else 0
+            day_over = self._now() >= start + timedelta(days=1)
+            high = count - 1 if day_over else bounds[1]
+            expected_mask = ((1 << (high + 1)) - 1) & ~((1 << low) - 1)
+            expected = high - low + 1
+            self.dates_checked[stream] = self.dates_checked.get(stream, 0) + 1
+            gaps: list[Gap] = []
+            for key, mask in series.items():
+                missing = expected_mask & ~mask
+                if not missing:
+                    continue
+                first = (missing & -missing).bit_length() - 1
+                gap = Gap(
+                    stream,
+                    day.isoformat(),
+                    _series_label(key),
+                    missing.bit_count(),
+                    expected,
+                    (start + timedelta(seconds=first * res)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                )
+                gaps.append(gap)
+                self.missing_intervals[stream] = (
+                    self.missing_intervals.get(stream, 0) + gap.missing
+                )
+                self.incomplete_series[stream] = self.incomplete_series.get(stream, 0) + 1
+                if len(self.listed) < self.max_listed:
+                    self.listed.append(gap)
+                else:
+                    self.unlisted += 1
+        if self._on_gap:
+            for gap in gaps:
+                self._on_gap(gap)
+        return gaps
+
+    def close(self, stream: str | None = None) -> None:
+        """Close every open date (of one stream, or all): call at the end of a stream/run."""
+        with self._lock:
+            pending = [
+                (s, d) for s, dates in self._open.items() if stream in (None, s) for d in dates
+            ]
+        for s, d in sorted(pending, key=lambda p: (p[0], p[1])):
+            self._close(s, d)
+
+    def gaps(self) -> list[Gap]:
+        """Close every open date and return the gaps found (at most ``max_listed`` listed)."""
+        self.close()
+        with self._lock:
+            return list(self.listed)
+
+    def snapshot(self) -> dict:
+        """JSON-ready totals and the listed gaps (does not close open dates)."""
+        with self._lock:
+            return {
+                "missing_intervals": dict(self.missing_intervals),
+                "incomplete_series": dict(self.incomplete_series),
+                "dates_checked": dict(self.dates_checked),
+                "gaps": [g.as_dict() for g in self.listed],
+                "gaps_not_listed": self.unlisted,
+            }

@@ -1,0 +1,177 @@
+"""Robust outlier flags: median and MAD over a trailing window per series.
+
+How it works on a stream emitted in time order
+----------------------------------------------
+A record is written by the SDK as soon as ``post_process`` returns, so a flag cannot be added
+later: detection must decide on arrival. Each series (e.g. one node and price type, one area, one
+fuel and region) keeps a fixed-size ring buffer of its last ``window`` values (48 hourly values =
+two days, 72 five-minute values = six hours by default). A value is scored against the buffer
+*before* it is added::
+
+    score = |x - median(buffer)| / max(1.4826 * MAD(buffer), abs_floor, rel_floor * |median|)
+
+and flagged ``outlier`` when ``score > threshold`` (setting ``outlier_threshold``) once the
+buffer holds ``min_samples`` values (no flags while warming up). The flagged value still enters
+the buffer (median and MAD are robust to it) and is never altered or dropped.
+
+Memory is bounded: ``window`` floats per series (``array('d')``), about 12 MB for every node of
+``lmp_real_time_5min``. The scale floors keep flat series (zero MCPs, constant schedules) from
+turning cent-sized moves into outliers; the defaults are tuned so real-market behaviour (energy
+price spikes of several times the level, scarcity adders of a few hundred $/MW, wind and solar
+ramps) is not flagged, while gross data errors (a $/MWh value in the thousands in a $30 series,
+a 20 GW slip in an interchange schedule) are. Limitation: in series with a large daily cycle
+(load) the MAD is the cycle's spread, so only deviations of about ``threshold`` times that
+spread are flagged (a unit slip, not a load falling to a tenth); the range rules cover the rest.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+OUTLIER = "outlier"
+MAD_TO_SIGMA = 1.4826
+DEFAULT_THRESHOLD = 12.0
+
+
+@dataclass(frozen=True)
+class ScaleFloor:
+    """Smallest spread assumed: absolute, relative to |median|, and share of the p5..p95 span.
+
+    The span term keeps series with a strong daily cycle (solar, load, ramps) from flagging
+    their own sunrise: the window then holds a full cycle, whose span sets the scale.
+    """
+
+    absolute: float
+    relative: float = 0.0
+    span: float = 0.2
+
+
+#: Per-family floors: prices in $/MWh or $/MW, quantities in MW.
+FAMILY_FLOORS = {
+    "lmp": ScaleFloor(50.0),
+    "mcp": ScaleFloor(40.0),
+    "mw": ScaleFloor(50.0, 0.05),
+}
+
+
+class _Ring:
+    __slots__ = ("count", "pos", "stale", "stats", "values")
+
+    def __init__(self, size: int) -> None:
+        self.values = array("d", bytes(8 * size))
+        self.count = 0
+        self.pos = 0
+        self.stats: tuple[float, float] | None = None
+        self.stale = 0
+
+    def add(self, value: float) -> None:
+        self.values[self.pos] = value
+        self.pos = (self.pos + 1) % len(self.values)
+        self.count = min(self.count + 1, len(self.values))
+
+    def items(self) -> list[float]:
+        return list(self.values[: self.count]) if self.count < len(self.values) else list(
+            self.values
+        )
+
+
+def _median(sorted_values: list[float]) -> float:
+    n = len(sorted_values)
+    mid = n // 2
+    if n % 2:
+        return sorted_values[mid]
+    return (sorted_values[mid - 1] + sorted_values[mid]) / 2
+
+
+class OutlierDetector:
+    """Trailing-window median/MAD detector over many series (thread-safe)."""
+
+    def __init__(
+        self,
+        threshold: float = DEFAULT_THRESHOLD,
+        *,
+        window: int = 48,
+        min_samples: int = 24,
+        refresh: int = 1,
+        floor: ScaleFloor = FAMILY_FLOORS["lmp"],
+    ) -> None:
+        if threshold <= 0 or window < 3 or not 3 <= min_samples <= window:
+            msg = "threshold must be > 0 and 3 <= min_samples <= window"
+            raise ValueError(msg)
+        self.threshold = threshold
+        self.window = window
+        self.min_samples = min_samples
+        self.refresh = max(1, refresh)
+        self.floor = floor
+        self._series: dict[Hashable, _Ring] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_family(
+        cls, family: str, threshold: float = DEFAULT_THRESHOLD, *, resolution: int = 3600
+    ) -> OutlierDetector:
+        """Detector with the family's floor and a window fitting the resolution.
+
+        Hourly: 48 values (two days), scored after 24. Five-minute: 288 values (one day),
+        scored after 144, window statistics refreshed every 12 values (one hour) to keep the
+        per-record cost low on the largest streams.
+        """
+        floor = FAMILY_FLOORS.get(family, FAMILY_FLOORS["mw"])
+        if resolution < 3600:
+            return cls(threshold, window=288, min_samples=144, refresh=12, floor=floor)
+        return cls(threshold, window=48, min_samples=24, refresh=1, floor=floor)
+
+    def score(self, history: list[float], value: float) -> float:
+        """Robust z-score of ``value`` against ``history`` (0 when history is too short)."""
+        if len(history) < self.min_samples:
+            return 0.0
+        median, scale = self.stats(history)
+        return abs(value - median) / scale
+
+    def stats(self, history: list[float]) -> tuple[float, float]:
+        """(median, scale) of a window."""
+        ordered = sorted(history)
+        n = len(ordered)
+        median = _median(ordered)
+        mad = _median(sorted(abs(v - median) for v in ordered))
+        span = ordered[min(n - 1, (n * 95) // 100)] - ordered[(n * 5) // 100]
+        scale = max(
+            MAD_TO_SIGMA * mad,
+            self.floor.absolute,
+            self.floor.relative * abs(median),
+            self.floor.span * span,
+        )
+        return median, scale
+
+    def observe(self, series: Hashable, value: float | None) -> bool:
+        """Score ``value`` against its series' window, then add it. True when it is an outlier.
+
+        ``None`` (a missing or invalid value) is ignored and never flagged.
+        """
+        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        number = float(value)
+        with self._lock:
+            ring = self._series.get(series)
+            if ring is None:
+                ring = self._series[series] = _Ring(self.window)
+            due = ring.stats is None or ring.stale >= self.refresh
+            if ring.count >= self.min_samples and due:
+                ring.stats = self.stats(ring.items())
+                ring.stale = 0
+            stats = ring.stats if ring.count >= self.min_samples else None
+            ring.add(number)
+            ring.stale += 1
+        if stats is None:
+            return False
+        median, scale = stats
+        return abs(number - median) / scale > self.threshold
+
+    @property
+    def series_count(self) -> int:
+        """Series tracked so far (memory is ``window`` floats per series)."""
+        with self._lock:
+            return len(self._series)

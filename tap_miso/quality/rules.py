@@ -1,0 +1,197 @@
+"""Per-dataset record rules: each rule has its own flag name and never alters a value.
+
+A stream's rules are chosen by its *family* (from the stream name, see :func:`family_of`):
+
+=========  ===========================================  ===========================  ===========
+family     streams                                      checked fields               range
+=========  ===========================================  ===========================  ===========
+``lmp``    ``lmp_*``                                    lmp, mec, mcc, mlc ($/MWh)    -1000..10000
+``mcp``    ``ancillary_mcp_*``                          mcp ($/MW)                    0..10000
+``mw``     load, demand, forecasts, fuel mix,           every ``*_mw`` field (MW)     -10000..100000
+           interchange
+=========  ===========================================  ===========================  ===========
+
+Flags (``ERROR_FLAGS``; ``outlier`` from :mod:`tap_miso.quality.outliers` is only a warning):
+
+* ``missing_required``: a contract field (interval, market date, source) is absent or null.
+* ``invalid_type``: a numeric field holds something that is not a number (bool, str, ...).
+* ``price_out_of_range`` / ``mcp_out_of_range`` / ``mw_out_of_range``: a value outside the
+  family range (configurable per family or per stream with the ``quality_ranges`` setting).
+* ``component_mismatch``: ``|lmp - (mec + mcc + mlc)| > 0.011`` (checked only when all four are
+  numbers: a source without components carries nulls, which is not a mismatch).
+* ``forecast_after_interval``: ``forecast_issued_utc`` later than ``interval_start_utc``.
+* ``bad_interval``: ``interval_end_utc - interval_start_utc`` differs from the stream's
+  resolution (300 s for ``*_5min`` streams, 3600 s otherwise), or the timestamps do not parse.
+
+Flags set upstream (``invalid_<field>`` for a non-numeric cell, ``pnode_conflict``, ...) are kept;
+every flag except those in ``WARNING_FLAGS`` counts as an error for ``on_invalid_record`` and the
+quality score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+#: Flags that describe a record but do not make it invalid (never dropped, never fail a run).
+WARNING_FLAGS = frozenset({"outlier"})
+
+MISSING_REQUIRED = "missing_required"
+INVALID_TYPE = "invalid_type"
+COMPONENT_MISMATCH = "component_mismatch"
+FORECAST_AFTER_INTERVAL = "forecast_after_interval"
+BAD_INTERVAL = "bad_interval"
+RANGE_FLAGS = {"lmp": "price_out_of_range", "mcp": "mcp_out_of_range", "mw": "mw_out_of_range"}
+ERROR_FLAGS = frozenset(
+    {
+        MISSING_REQUIRED,
+        INVALID_TYPE,
+        COMPONENT_MISMATCH,
+        FORECAST_AFTER_INTERVAL,
+        BAD_INTERVAL,
+        *RANGE_FLAGS.values(),
+    }
+)
+
+#: Default plausible ranges per family (min, max), inclusive.
+DEFAULT_RANGES: dict[str, tuple[float, float]] = {
+    "lmp": (-1_000.0, 10_000.0),
+    "mcp": (0.0, 10_000.0),
+    "mw": (-10_000.0, 100_000.0),
+}
+COMPONENT_TOLERANCE = 0.011
+LMP_FIELDS = ("lmp", "mec", "mcc", "mlc")
+REQUIRED_FIELDS = ("interval_start_utc", "interval_end_utc", "market_date", "source")
+
+#: Family and series key (fields naming one time series) of every time-series stream.
+STREAM_SERIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "lmp_day_ahead_hourly": ("lmp", ("node", "price_type")),
+    "lmp_real_time_hourly": ("lmp", ("node",)),
+    "lmp_real_time_5min": ("lmp", ("node", "price_type")),
+    "ancillary_mcp_day_ahead_hourly": ("mcp", ("zone", "product", "price_type")),
+    "ancillary_mcp_real_time_hourly": ("mcp", ("zone", "product")),
+    "ancillary_mcp_real_time_5min": ("mcp", ("zone", "product", "price_type")),
+    "load_actual_hourly": ("mw", ("area",)),
+    "day_ahead_cleared_demand_hourly": ("mw", ("region",)),
+    "load_forecast_hourly": ("mw", ("area", "forecast_issued_utc")),
+    "fuel_mix_hourly": ("mw", ("region", "fuel")),
+    "fuel_mix_5min": ("mw", ("region", "fuel")),
+    "interchange_hourly": ("mw", ("counterparty", "kind")),
+    "interchange_5min": ("mw", ("counterparty", "kind")),
+    "generation_forecast_hourly": ("mw", ("fuel", "region", "forecast_issued_utc")),
+}
+#: Streams that are not time series: no rules at all.
+NON_SERIES_STREAMS = frozenset({"nodes", "generators"})
+FAMILIES = tuple(DEFAULT_RANGES)
+
+
+def family_of(stream: str) -> str | None:
+    """The rule family of a stream (``lmp``, ``mcp``, ``mw``) or None for a non-series stream."""
+    if stream in STREAM_SERIES:
+        return STREAM_SERIES[stream][0]
+    if stream in NON_SERIES_STREAMS:
+        return None
+    if stream.startswith("lmp_"):
+        return "lmp"
+    if "mcp" in stream:
+        return "mcp"
+    return "mw"
+
+
+def resolution_seconds(stream: str) -> int:
+    """Interval length of a stream: 300 for ``*_5min`` streams, 3600 otherwise."""
+    return 300 if stream.endswith("_5min") else 3600
+
+
+def is_error(flag: str) -> bool:
+    """True when ``flag`` makes a record invalid (everything except ``WARNING_FLAGS``)."""
+    return flag not in WARNING_FLAGS
+
+
+def resolve_range(
+    stream: str, family: str, overrides: Mapping[str, tuple[float, float]] | None
+) -> tuple[float, float]:
+    """Range of a stream: per-stream override, else per-family override, else the default."""
+    overrides = overrides or {}
+    return overrides.get(stream) or overrides.get(family) or DEFAULT_RANGES[family]
+
+
+def parse_instant(text: object) -> datetime | None:
+    """``2025-03-09T05:00:00Z`` (or any ISO instant) as an aware datetime; None if unparseable."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+Rule = Callable[[dict], str | None]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules of one stream. ``check(record)`` returns the flags it breaks (may be empty)."""
+
+    stream: str
+    family: str | None
+    value_range: tuple[float, float] | None
+    resolution: int
+
+    @classmethod
+    def for_stream(
+        cls, stream: str, ranges: Mapping[str, tuple[float, float]] | None = None
+    ) -> RuleSet:
+        """Rules of ``stream`` with optional range overrides (keys: stream or family names)."""
+        family = family_of(stream)
+        value_range = resolve_range(stream, family, ranges) if family else None
+        return cls(stream, family, value_range, resolution_seconds(stream))
+
+    def numeric_fields(self, record: Mapping) -> list[str]:
+        """Fields the range and type rules apply to in ``record``."""
+        if self.family == "lmp":
+            return [f for f in LMP_FIELDS if f in record]
+        if self.family == "mcp":
+            return ["mcp"] if "mcp" in record else []
+        if self.family == "mw":
+            return [f for f in record if f.endswith("_mw")]
+        return []
+
+    def check(self, record: Mapping) -> list[str]:
+        """Flags ``record`` breaks, in a fixed order, each at most once."""
+        if self.family is None:
+            return []
+        flags: list[str] = []
+        if any(record.get(f) in (None, "") for f in REQUIRED_FIELDS):
+            flags.append(MISSING_REQUIRED)
+        fields = self.numeric_fields(record)
+        values = {f: record[f] for f in fields if record[f] is not None}
+        if any(not _is_number(v) for v in values.values()):
+            flags.append(INVALID_TYPE)
+        numbers = {f: float(v) for f, v in values.items() if _is_number(v)}
+        low, high = self.value_range or (float("-inf"), float("inf"))
+        if any(not low <= v <= high for v in numbers.values()):
+            flags.append(RANGE_FLAGS[self.family])
+        if self.family == "lmp" and all(f in numbers for f in LMP_FIELDS):
+            total = numbers["mec"] + numbers["mcc"] + numbers["mlc"]
+            if abs(numbers["lmp"] - total) > COMPONENT_TOLERANCE:
+                flags.append(COMPONENT_MISMATCH)
+        start = parse_instant(record.get("interval_start_utc"))
+        end = parse_instant(record.get("interval_end_utc"))
+        if (
+            start is None
+            or end is None
+            or (end - start).total_seconds() != self.resolution
+        ) and MISSING_REQUIRED not in flags:
+            flags.append(BAD_INTERVAL)
+        if "forecast_issued_utc" in record and start is not None:
+            issued = parse_instant(record.get("forecast_issued_utc"))
+            if issued is None or issued > start:
+                flags.append(FORECAST_AFTER_INTERVAL)
+        return flags
