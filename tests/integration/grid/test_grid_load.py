@@ -4,59 +4,28 @@ day_ahead_cleared_demand_hourly, load_forecast_hourly (each source, fallback, DS
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import requests
-from jsonschema import Draft7Validator
 
-from tap_miso.testing.fake_miso import FakeMisoServer
 from tap_miso.testing.harness import TapRun, fake_config, run_tap
+from tests.integration.grid.helpers import DAY, LGI_KEY, assert_schema_valid, tap, without
 
-LGI_KEY = "fake-lgi-key"
 DX, MR = "data_exchange", "market_report"
 REGIONS = ("NORTH", "CENTRAL", "SOUTH")
 LRZS = ("LRZ1", "LRZ2_7", "LRZ3_5", "LRZ4", "LRZ6", "LRZ8_9_10")
 ZONES = tuple(f"Z{i}" for i in range(1, 11))
-TODAY = (datetime.now(UTC) - timedelta(hours=5)).date()  # market date (EST, FORMATS T1)
-DAY = TODAY - timedelta(days=3)
 #: Fields that may differ between sources carrying the same data (provenance, raw spellings).
 PROVENANCE = {"source", "area_raw", "region_raw", "derived"}
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeMisoServer(node_count=20) as server:
-        yield server
 
 
-@pytest.fixture(autouse=True)
-def _reset(fake):
-    yield
-    fake.clear_faults()
-    fake.missing_dates.clear()
-
-
-def tap(fake, stream, sources, first=DAY, last=DAY, **overrides) -> TapRun:
-    config = fake_config(
-        fake, start_date=first.isoformat(), end_date=last.isoformat(), lgi_api_key=LGI_KEY,
-        source_preference=list(sources), max_retries=0, **overrides,
-    )  # fmt: skip
-    run = run_tap(config, streams=[stream])
-    assert run.returncode == 0, run.stderr[-3000:]
-    return run
-
-
-def assert_schema_valid(run: TapRun, stream: str) -> None:
-    schema = next(m["schema"] for m in run.messages if m["type"] == "SCHEMA"
-                  and m["stream"] == stream)  # fmt: skip
-    validator = Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
-    for record in run.records(stream):
-        validator.validate(record)
 
 
 def business(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k not in PROVENANCE}
+    return without(record, PROVENANCE)
 
 
 def by_key(records: list[dict], *fields: str) -> dict[tuple, dict]:

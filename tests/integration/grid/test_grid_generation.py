@@ -4,60 +4,29 @@ fuel_mix_5min, generation_forecast_hourly."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import requests
-from jsonschema import Draft7Validator
 
-from tap_miso.testing.fake_miso import FakeMisoServer
-from tap_miso.testing.harness import TapRun, fake_config, run_tap
+from tap_miso.testing.harness import TapRun
+from tests.integration.grid.helpers import DAY, LGI_KEY, TODAY, assert_schema_valid, tap, without
 
-LGI_KEY = "fake-lgi-key"
 DX, MR, PUBLIC = "data_exchange", "market_report", "public_api"
 REGIONS = ("NORTH", "CENTRAL", "SOUTH")
 MODEL_FUEL = {"hydro": "water"}  # canonical fuel -> the fake data model's DX name
 PUBLIC_CATEGORY = {"coal": "Coal", "gas": "Natural Gas", "nuclear": "Nuclear", "other": "Other",
                    "solar": "Solar", "wind": "Wind", "storage": "Battery Storage",
                    "imports": "Imports"}  # fmt: skip
-TODAY = (datetime.now(UTC) - timedelta(hours=5)).date()
-DAY = TODAY - timedelta(days=3)
 PROVENANCE = {"source", "region_raw", "fuel_raw", "derived"}
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeMisoServer(node_count=20) as server:
-        yield server
 
 
-@pytest.fixture(autouse=True)
-def _reset(fake):
-    yield
-    fake.clear_faults()
-    fake.missing_dates.clear()
-
-
-def tap(fake, stream, sources, first=DAY, last=DAY, state=None, **overrides) -> TapRun:
-    config = fake_config(
-        fake, start_date=first.isoformat(), end_date=last.isoformat(), lgi_api_key=LGI_KEY,
-        source_preference=list(sources), max_retries=0, **overrides,
-    )  # fmt: skip
-    run = run_tap(config, streams=[stream], state=state)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return run
-
-
-def assert_schema_valid(run: TapRun, stream: str) -> None:
-    schema = next(m["schema"] for m in run.messages if m["type"] == "SCHEMA"
-                  and m["stream"] == stream)  # fmt: skip
-    validator = Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
-    for record in run.records(stream):
-        validator.validate(record)
 
 
 def business(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k not in PROVENANCE}
+    return without(record, PROVENANCE)
 
 
 def interval_index(record: dict) -> tuple[date, int]:

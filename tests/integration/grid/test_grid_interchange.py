@@ -4,19 +4,15 @@ interchange_5min (sign convention, Ontario code, UTC feed, fallback, DST, gaps).
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import requests
-from jsonschema import Draft7Validator
 
-from tap_miso.testing.fake_miso import FakeMisoServer
-from tap_miso.testing.harness import TapRun, fake_config, run_tap
+from tap_miso.testing.harness import TapRun
+from tests.integration.grid.helpers import DAY, LGI_KEY, TODAY, assert_schema_valid, tap, without
 
-LGI_KEY = "fake-lgi-key"
 DX, MR, PUBLIC = "data_exchange", "market_report", "public_api"
-TODAY = (datetime.now(UTC) - timedelta(hours=5)).date()
-DAY = TODAY - timedelta(days=3)
 DX_NSI = {"MHEB", "IESO", "SWPP", "TVA", "AECI", "SOCO", "LGEE", "PJM", "OTHER"}
 DX_NAI = {"MHEB", "IESO", "SWPP", "TVA", "AECI", "SOCO", "LGEE", "PJM", "SPA"}
 MR_NSI = {"GLHB", "IESO", "MHEB", "PJM", "SOCO", "SWPP", "TVA", "AECI", "LGEE", "OTHER", "TOTAL"}
@@ -24,39 +20,12 @@ PROVENANCE = {"source", "counterparty_raw", "sign_convention", "interval_label",
               "source_timezone", "interval_start_local"}  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeMisoServer(node_count=20) as server:
-        yield server
 
 
-@pytest.fixture(autouse=True)
-def _reset(fake):
-    yield
-    fake.clear_faults()
-    fake.missing_dates.clear()
-
-
-def tap(fake, stream, sources, first=DAY, last=DAY, state=None, **overrides) -> TapRun:
-    config = fake_config(
-        fake, start_date=first.isoformat(), end_date=last.isoformat(), lgi_api_key=LGI_KEY,
-        source_preference=list(sources), max_retries=0, **overrides,
-    )  # fmt: skip
-    run = run_tap(config, streams=[stream], state=state)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return run
-
-
-def assert_schema_valid(run: TapRun, stream: str) -> None:
-    schema = next(m["schema"] for m in run.messages if m["type"] == "SCHEMA"
-                  and m["stream"] == stream)  # fmt: skip
-    validator = Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
-    for record in run.records(stream):
-        validator.validate(record)
 
 
 def business(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k not in PROVENANCE}
+    return without(record, PROVENANCE)
 
 
 def key(record: dict) -> tuple:
