@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from singer_sdk import Tap
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_miso import secrets
@@ -40,6 +41,9 @@ class TapMiso(Tap):
 
     name = "tap-miso"
     config_jsonschema = CONFIG_SCHEMA
+    #: msgspec serialises a record about 5x faster than the SDK's default simplejson writer;
+    #: records are JSON-native already (ISO strings, floats, ints, bools, lists).
+    message_writer_class = MsgSpecWriter
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         secrets.install_redaction()

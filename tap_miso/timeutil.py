@@ -28,14 +28,36 @@ class Interval:
         return self.start.astimezone(EST).date()
 
     def fields(self, source_timezone: str = "EST") -> dict[str, str]:
-        """The record-contract time fields (DESIGN.md §3)."""
+        """The record-contract time fields (DESIGN.md §3), as a new dict the caller may extend.
+
+        Every node of an interval shares these strings, so they are formatted once per
+        ``(start, end, source_timezone)`` and cached (:data:`_FIELDS_CACHE`).
+        """
+        key = (self.start, self.end, source_timezone)
+        texts = _FIELDS_CACHE.get(key)
+        if texts is None:
+            if len(_FIELDS_CACHE) >= _FIELDS_CACHE_SIZE:
+                _FIELDS_CACHE.clear()  # bounded; one day of 5-minute intervals is 288 keys
+            texts = _FIELDS_CACHE[key] = (
+                format_utc(self.start),
+                format_utc(self.end),
+                self.market_date.isoformat(),
+                format_local(self.start, source_timezone),
+            )
         return {
-            "interval_start_utc": format_utc(self.start),
-            "interval_end_utc": format_utc(self.end),
-            "market_date": self.market_date.isoformat(),
-            "interval_start_local": format_local(self.start, source_timezone),
+            "interval_start_utc": texts[0],
+            "interval_end_utc": texts[1],
+            "market_date": texts[2],
+            "interval_start_local": texts[3],
             "source_timezone": source_timezone,
         }
+
+
+#: ``Interval.fields`` strings per (start, end, source time zone). Equal instants format the
+#: same whatever their tzinfo (every string is derived from the instant), so keying by the
+#: aware datetimes is exact.
+_FIELDS_CACHE: dict[tuple[datetime, datetime, str], tuple[str, str, str, str]] = {}
+_FIELDS_CACHE_SIZE = 8192
 
 
 def market_day_start(market_date: date) -> datetime:

@@ -38,6 +38,18 @@ def parse_number(value: Any) -> tuple[float | None, bool]:
     ``(None, False)`` for a null; ``(None, True)`` for a present value that is not a finite
     number (``"abc"``, ``"#N/A"``, a bool, NaN); otherwise ``(float, False)``.
     """
+    if type(value) is str:
+        # Fast path for the common cell ("31.52", " -.03"): float() accepts exactly the plain
+        # decimals of _DECIMAL_RE once underscores and non-ASCII text (other digit scripts)
+        # are excluded; "nan"/"inf" parse but are not finite, as below. Anything else (nulls,
+        # thousands commas, junk) takes the full path.
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+        else:
+            if value.isascii() and "_" not in value:
+                return (number, False) if math.isfinite(number) else (None, True)
     if value is None:
         return None, False
     if isinstance(value, bool):  # bool is an int subclass; an Excel TRUE is not a price

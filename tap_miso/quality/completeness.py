@@ -25,10 +25,12 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from tap_miso.quality.rules import parse_instant, resolution_seconds
+from tap_miso.quality.rules import parse_instant_cached, resolution_seconds
 from tap_miso.timeutil import market_day_start
 
 MAX_LISTED = 200
+_ONE_DAY = timedelta(days=1)
+_SLOT_CACHE_SIZE = 8192
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ class CompletenessTracker:
         self.incomplete_series: dict[str, int] = {}
         self.dates_checked: dict[str, int] = {}
         self.unlisted = 0
+        # (stream, market_date, interval_start) -> (day, interval index), or None when the
+        # record is not counted: every series of an interval shares these.
+        self._slots: dict[tuple, tuple[date, int] | None] = {}
 
     @staticmethod
     def expected_intervals(stream: str) -> int:
@@ -97,31 +102,62 @@ class CompletenessTracker:
         self, stream: str, series_key: Hashable, market_date: date | str, interval_start: str
     ) -> None:
         """Count one record's interval (``interval_start`` is ISO UTC, e.g. ``...T05:00:00Z``)."""
-        start = parse_instant(interval_start)
-        if start is None:
+        slot_key = (stream, market_date, interval_start)
+        try:
+            slot = self._slots[slot_key]
+        except (KeyError, TypeError):  # TypeError: an unhashable value, never cached
+            slot = self._slot(stream, market_date, interval_start)
+            try:
+                if len(self._slots) >= _SLOT_CACHE_SIZE:
+                    self._slots.clear()
+                self._slots[slot_key] = slot
+            except TypeError:
+                pass
+        if slot is None:
             return
+        day, index = slot
+        closable: list[date] = []
+        with self._lock:
+            self._first_date.setdefault(stream, day)
+            dates = self._open.get(stream)
+            if dates is None:
+                dates = self._open[stream] = {}
+            series = dates.get(day)
+            if series is None:
+                latest = self._latest.get(stream)
+                if latest is not None and day < latest - _ONE_DAY:
+                    return  # a late record for a closed date
+                series = dates[day] = {}
+            series[series_key] = series.get(series_key, 0) | (1 << index)
+            bounds = self._bounds.get((stream, day))
+            if bounds is None:
+                self._bounds[(stream, day)] = [index, index]
+            else:
+                if index < bounds[0]:
+                    bounds[0] = index
+                if index > bounds[1]:
+                    bounds[1] = index
+            latest = self._latest.get(stream)
+            if latest is None or day > latest:
+                self._latest[stream] = day
+                closable = [d for d in dates if d < day - _ONE_DAY]
+        for old in closable:
+            self._close(stream, old)
+
+    @staticmethod
+    def _slot(
+        stream: str, market_date: date | str, interval_start: str
+    ) -> tuple[date, int] | None:
+        start = parse_instant_cached(interval_start)
+        if start is None:
+            return None
         day = _as_date(market_date)
         res = resolution_seconds(stream)
         offset = (start - market_day_start(day)).total_seconds()
         index = int(offset // res)
         if not 0 <= index < 86400 // res:
-            return
-        closable: list[date] = []
-        with self._lock:
-            self._first_date.setdefault(stream, day)
-            dates = self._open.setdefault(stream, {})
-            if day not in dates and day < self._latest.get(stream, day) - timedelta(days=1):
-                return  # a late record for a closed date
-            series = dates.setdefault(day, {})
-            series[series_key] = series.get(series_key, 0) | (1 << index)
-            bounds = self._bounds.setdefault((stream, day), [index, index])
-            bounds[0] = min(bounds[0], index)
-            bounds[1] = max(bounds[1], index)
-            if day > self._latest.get(stream, day - timedelta(days=1)):
-                self._latest[stream] = day
-                closable = [d for d in dates if d < day - timedelta(days=1)]
-        for old in closable:
-            self._close(stream, old)
+            return None
+        return day, index
 
     def _close(self, stream: str, day: date) -> list[Gap]:
         with self._lock:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import threading
 from array import array
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 OUTLIER = "outlier"
@@ -76,6 +76,10 @@ class _Ring:
         return list(self.values[: self.count]) if self.count < len(self.values) else list(
             self.values
         )
+
+    def window(self) -> array:
+        """The filled part of the buffer (order does not matter to median/MAD/span)."""
+        return self.values[: self.count] if self.count < len(self.values) else self.values
 
 
 def _median(sorted_values: list[float]) -> float:
@@ -131,12 +135,12 @@ class OutlierDetector:
         median, scale = self.stats(history)
         return abs(value - median) / scale
 
-    def stats(self, history: list[float]) -> tuple[float, float]:
+    def stats(self, history: Iterable[float]) -> tuple[float, float]:
         """(median, scale) of a window."""
         ordered = sorted(history)
         n = len(ordered)
         median = _median(ordered)
-        mad = _median(sorted(abs(v - median) for v in ordered))
+        mad = _median(sorted([abs(v - median) for v in ordered]))
         span = ordered[min(n - 1, (n * 95) // 100)] - ordered[(n * 5) // 100]
         scale = max(
             MAD_TO_SIGMA * mad,
@@ -160,7 +164,7 @@ class OutlierDetector:
                 ring = self._series[series] = _Ring(self.window)
             due = ring.stats is None or ring.stale >= self.refresh
             if ring.count >= self.min_samples and due:
-                ring.stats = self.stats(ring.items())
+                ring.stats = self.stats(ring.window())
                 ring.stale = 0
             stats = ring.stats if ring.count >= self.min_samples else None
             ring.add(number)

@@ -128,6 +128,25 @@ def parse_instant(text: object) -> datetime | None:
     return value if value.tzinfo is not None else None
 
 
+#: ``parse_instant`` results per text: every node of an interval shares its timestamps.
+_INSTANT_CACHE: dict[str, datetime | None] = {}
+_INSTANT_CACHE_SIZE = 8192
+
+
+def parse_instant_cached(text: object) -> datetime | None:
+    """:func:`parse_instant` memoised per string (datetimes are immutable; bounded cache)."""
+    if type(text) is not str:
+        return parse_instant(text)
+    try:
+        return _INSTANT_CACHE[text]
+    except KeyError:
+        pass
+    if len(_INSTANT_CACHE) >= _INSTANT_CACHE_SIZE:
+        _INSTANT_CACHE.clear()
+    value = _INSTANT_CACHE[text] = parse_instant(text)
+    return value
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -165,25 +184,42 @@ class RuleSet:
 
     def check(self, record: Mapping) -> list[str]:
         """Flags ``record`` breaks, in a fixed order, each at most once."""
-        if self.family is None:
+        family = self.family
+        if family is None:
             return []
         flags: list[str] = []
-        if any(record.get(f) in (None, "") for f in REQUIRED_FIELDS):
-            flags.append(MISSING_REQUIRED)
-        fields = self.numeric_fields(record)
-        values = {f: record[f] for f in fields if record[f] is not None}
-        if any(not _is_number(v) for v in values.values()):
-            flags.append(INVALID_TYPE)
-        numbers = {f: float(v) for f, v in values.items() if _is_number(v)}
+        get = record.get
+        for name in REQUIRED_FIELDS:
+            value = get(name)
+            if value is None or value == "":
+                flags.append(MISSING_REQUIRED)
+                break
+        # One pass over the numeric fields: type, range and the LMP component numbers.
+        invalid = out_of_range = False
         low, high = self.value_range or (float("-inf"), float("inf"))
-        if any(not low <= v <= high for v in numbers.values()):
-            flags.append(RANGE_FLAGS[self.family])
-        if self.family == "lmp" and all(f in numbers for f in LMP_FIELDS):
+        numbers: dict[str, float] | None = {} if family == "lmp" else None
+        for name in self.numeric_fields(record):
+            value = record[name]
+            if value is None:
+                continue
+            if type(value) is float or _is_number(value):
+                number = float(value)
+                if not low <= number <= high:
+                    out_of_range = True
+                if numbers is not None:
+                    numbers[name] = number
+            else:
+                invalid = True
+        if invalid:
+            flags.append(INVALID_TYPE)
+        if out_of_range:
+            flags.append(RANGE_FLAGS[family])
+        if numbers is not None and len(numbers) == len(LMP_FIELDS):
             total = numbers["mec"] + numbers["mcc"] + numbers["mlc"]
             if abs(numbers["lmp"] - total) > COMPONENT_TOLERANCE:
                 flags.append(COMPONENT_MISMATCH)
-        start = parse_instant(record.get("interval_start_utc"))
-        end = parse_instant(record.get("interval_end_utc"))
+        start = parse_instant_cached(get("interval_start_utc"))
+        end = parse_instant_cached(get("interval_end_utc"))
         if (
             start is None
             or end is None
@@ -191,7 +227,7 @@ class RuleSet:
         ) and MISSING_REQUIRED not in flags:
             flags.append(BAD_INTERVAL)
         if "forecast_issued_utc" in record and start is not None:
-            issued = parse_instant(record.get("forecast_issued_utc"))
+            issued = parse_instant_cached(get("forecast_issued_utc"))
             if issued is None or issued > start:
                 flags.append(FORECAST_AFTER_INTERVAL)
         return flags

@@ -44,6 +44,10 @@ _NOT_SERIES = frozenset(
 )
 
 
+#: ``invalid_<field>`` flag names of the scored value fields (built once, not per record).
+_INVALID = {name: f"invalid_{name}" for name in (*LMP_FIELDS, "mcp")}
+
+
 def series_fields_for(stream: str, primary_keys: Sequence[str] | None = None) -> tuple[str, ...]:
     """Fields naming one series of ``stream`` (known streams, else primary key minus time)."""
     if stream in STREAM_SERIES:
@@ -86,6 +90,7 @@ class StreamQuality:
         self.date_seconds: dict[str, float] = {}
         self._segment_start = clock()
         self._current_date: str | None = None
+        self._current_sources: set[str] = set()  # sources_by_date[_current_date]
         self._last_seen = self._segment_start
 
     # -- per record -----------------------------------------------------------------------------
@@ -107,38 +112,43 @@ class StreamQuality:
             if flag not in flags:
                 flags.append(flag)
         if self.rules.family is None:
-            errors = [f for f in flags if is_error(f)]
+            errors = [f for f in flags if is_error(f)] if flags else []
             self._count(record, flags, errors)
             return errors
-        key = self.series_key(record)
+        get = record.get
+        key = tuple([get(f) for f in self.series_fields])
         if self.outliers is not None:
             outlier = False
             for name in self.value_fields(record):
-                value = record.get(name)
-                if name in flags or f"invalid_{name}" in flags:
+                value = get(name)
+                if flags and (name in flags or _INVALID.get(name, f"invalid_{name}") in flags):
                     continue
                 outlier |= self.outliers.observe((*key, name), value)
             if outlier and OUTLIER not in flags:
                 flags.append(OUTLIER)
-        if self.completeness is not None and record.get("market_date"):
-            self.completeness.observe(
-                self.stream, key, record["market_date"], record.get("interval_start_utc")
-            )
-        errors = [f for f in flags if is_error(f)]
+        if self.completeness is not None:
+            market_date = get("market_date")
+            if market_date:
+                self.completeness.observe(
+                    self.stream, key, market_date, get("interval_start_utc")
+                )
+        errors = [f for f in flags if is_error(f)] if flags else []
         self._count(record, flags, errors)
         return errors
 
     def _count(self, record: Mapping, flags: list[str], errors: list[str]) -> None:
-        day = str(record.get("market_date") or "")
+        day = record.get("market_date") or ""
+        if type(day) is not str:
+            day = str(day)
         now = self._clock()
         finished: tuple[str, float] | None = None
         with self._lock:
             self.checked += 1
             if errors:
                 self.with_errors += 1
-            self.flags.update(flags)
+            if flags:
+                self.flags.update(flags)
             if day:
-                self.sources_by_date.setdefault(day, set()).add(str(record.get("source")))
                 if day != self._current_date:
                     # Date D's collection time runs from the last record of the date before it
                     # (or the stream's start) to D's last record: fetch and parse included.
@@ -147,6 +157,8 @@ class StreamQuality:
                         self.date_seconds[self._current_date] = finished[1]
                         self._segment_start = self._last_seen
                     self._current_date = day
+                    self._current_sources = self.sources_by_date.setdefault(day, set())
+                self._current_sources.add(str(record.get("source")))
                 self._last_seen = now
         if finished and self._on_date_done:
             self._on_date_done(self.stream, *finished)

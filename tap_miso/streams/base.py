@@ -16,8 +16,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
+import singer_sdk.singerlib as singer
 from singer_sdk import Stream
 from singer_sdk import typing as th
+from singer_sdk.helpers._util import utc_now as sdk_utc_now
+from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_miso import timeutil
 from tap_miso.http.errors import (
@@ -95,6 +98,10 @@ class MisoStream(Stream):
 
     replication_key = "interval_start_utc"
     is_sorted = True
+    #: Records are built JSON-native (ISO strings, floats, ints, bools, lists of strings) and
+    #: carry only schema properties, so the SDK's per-record type conformance is skipped
+    #: (``tests/unit/test_fast_path_schema.py`` validates every record against its schema).
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     #: Business fields hashed into ``record_hash`` (never extraction metadata such as source).
     hash_fields: ClassVar[tuple[str, ...]] = ()
     #: Extra schema properties of the dataset.
@@ -215,6 +222,34 @@ class MisoStream(Stream):
                 )
         self._miso_tap.records.add(self.name)
         return row
+
+    def _generate_record_messages(self, record: dict) -> Iterator[singer.RecordMessage]:
+        """The SDK's RECORD messages, without its per-record selection walk when it is a no-op.
+
+        When every breadcrumb of the selection mask is selected (the usual catalog), the SDK's
+        ``pop_deselected_record_properties`` removes nothing, and with conformance ``NONE``
+        ``conform_record_data_types`` returns the record as is: both are skipped. Any
+        deselected property falls back to the SDK's own method.
+        """
+        mask = self.mask
+        if mask is not self._checked_mask:
+            self._checked_mask = mask
+            self._all_selected = all(mask.values())
+        if not self._all_selected or self.TYPE_CONFORMANCE_LEVEL is not TypeConformanceLevel.NONE:
+            yield from super()._generate_record_messages(record)
+            return
+        for stream_map in self.stream_maps:
+            mapped_record = stream_map.transform(record)
+            if mapped_record is not None:
+                yield singer.RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped_record,
+                    version=self._stream_version,
+                    time_extracted=sdk_utc_now(),
+                )
+
+    _checked_mask: Any = None
+    _all_selected: bool = False
 
     @cached_property
     def _quality(self) -> StreamQuality:
