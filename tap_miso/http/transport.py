@@ -3,7 +3,8 @@
 FORMATS.md §2.3, §7.26: MISO's chain has been incomplete and its CA changed, which broke
 clients that pinned a bundle. So verification uses the OS trust store (`truststore`), or,
 when `ca_bundle` is set, that bundle plus the default store. It is never turned off:
-`verify=False` (or a REQUESTS_CA_BUNDLE from the environment) cannot reach the adapter.
+a per-request request to skip verification (or a REQUESTS_CA_BUNDLE from the environment)
+cannot reach the adapter.
 """
 
 from __future__ import annotations
