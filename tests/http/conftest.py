@@ -143,6 +143,17 @@ class RawServer:
         with self._lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        done = False
+
+        def finished() -> None:
+            # A request stops being "in flight" once its answer starts to leave: the client
+            # frees its slot on reading it, maybe before this thread closes the socket.
+            nonlocal done
+            if not done:
+                done = True
+                with self._lock:
+                    self.in_flight -= 1
+
         try:
             while b"\r\n\r\n" not in data:
                 chunk = conn.recv(4096)
@@ -156,12 +167,12 @@ class RawServer:
             else:
                 assert isinstance(action, bytes)
                 time.sleep(self.delay)
+                finished()
                 conn.sendall(action)
         except OSError:
             pass
         finally:
-            with self._lock:
-                self.in_flight -= 1
+            finished()
             conn.close()
 
     def close(self) -> None:
