@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from tap_miso.http.errors import NoDataError
 from tap_miso.parsers.json_feeds import parse_dx_page
-from tap_miso.sources.base import FetchContext
+from tap_miso.sources.base import DATA_EXCHANGE, FetchContext
 
 #: ``preliminaryFinal`` query value of each revision (FORMATS §2.3).
 PRELIMINARY_FINAL = {"final": "Final", "preliminary": "Preliminary"}
@@ -49,3 +50,30 @@ def dx_hour_ending(day: date, time: Any) -> int | None:
         if raw is not None and str(raw).strip().isdigit():
             return int(str(raw).strip())
     return None
+
+
+#: With at most this many ``nodes`` configured, price endpoints are asked per node (one small
+#: page each) instead of for every node of the day (~63k hourly or ~750k 5-minute records at an
+#: unknown page size, FORMATS §2.2 Q1): that saves calls, quota and memory.
+NODE_FILTER_MAX = 10
+
+
+def load_node_pages(
+    ctx: FetchContext, path: str, params: dict[str, Any] | None = None
+) -> list[bytes]:
+    """Pages of a pricing endpoint, asked per configured node when that saves calls.
+
+    Raises ``NoDataError`` when no configured node has data (or nothing is published).
+    """
+    nodes = ctx.settings.nodes
+    if not nodes or len(nodes) > NODE_FILTER_MAX:
+        return load_pages(ctx, "pricing", path, params)
+    pages: list[bytes] = []
+    for node in sorted(nodes):
+        try:
+            pages += load_pages(ctx, "pricing", path, {**(params or {}), "node": node})
+        except NoDataError:
+            continue  # the node is not in this date's model (or nothing is published)
+    if not pages:
+        raise NoDataError("no data for the configured nodes", source=DATA_EXCHANGE, url=path)
+    return pages

@@ -183,8 +183,8 @@ class LmpDayAheadHourlyStream(MisoStream):
         SourceSpec(
             source=DATA_EXCHANGE,
             product="pricing",
-            load=lambda ctx, day, part: dx.load_pages(
-                ctx, "pricing", dx.day_path(_DA_DX_PATH[part], day)
+            load=lambda ctx, day, part: dx.load_node_pages(
+                ctx, dx.day_path(_DA_DX_PATH[part], day)
             ),
             parse=lambda ctx, day, part, pages: parse_dx_hourly_lmp(ctx, day, pages, part, None),
             description="pricing/v1/day-ahead/{date}/lmp-exante|lmp-expost",
@@ -229,10 +229,15 @@ def latest_revision_specs(
     reports: dict[str, str],
     parse_dx: Callable[[FetchContext, date, Any, str, str | None], Iterator[Row]],
     parse_report: Callable[[FetchContext, date, Any, str, str | None], Iterator[Row]],
+    by_node: bool = False,
 ) -> tuple[SourceSpec, SourceSpec]:
     """The sources of a real-time hourly ex-post dataset, each final when published, else
     preliminary: DX ``dx_path?timeResolution=hourly``, then the Market Reports ``reports``
-    (revision -> file name). ``parse_*(ctx, day, payload, price_type, revision)``."""
+    (revision -> file name). ``parse_*(ctx, day, payload, price_type, revision)``.
+    ``by_node``: ask the DX per configured node when that saves calls (price endpoints only)."""
+    load_pages = dx.load_node_pages if by_node else (
+        lambda ctx, path, params: dx.load_pages(ctx, "pricing", path, params)
+    )
     return (
         SourceSpec(
             source=DATA_EXCHANGE,
@@ -240,9 +245,8 @@ def latest_revision_specs(
             load=lambda ctx, day, part: load_latest_revision(
                 ctx,
                 day,
-                lambda rev: dx.load_pages(
+                lambda rev: load_pages(
                     ctx,
-                    "pricing",
                     dx.day_path(dx_path, day),
                     {"timeResolution": "hourly", "preliminaryFinal": dx.PRELIMINARY_FINAL[rev]},
                 ),
@@ -283,6 +287,7 @@ class LmpRealTimeHourlyStream(MisoStream):
         reports={"final": "rt_lmp_final.csv", "preliminary": "rt_lmp_prelim.csv"},
         parse_dx=parse_dx_hourly_lmp,
         parse_report=parse_lmp_report,
+        by_node=True,
     )
 
 

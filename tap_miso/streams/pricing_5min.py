@@ -261,37 +261,15 @@ def source_row(
 # -- Data Exchange ------------------------------------------------------------------------------
 
 _DX_PATH = {"ex_ante": "real-time/{date}/lmp-exante", "ex_post": "real-time/{date}/lmp-expost"}
-#: With at most this many ``nodes`` configured, DX is asked per node (one small page each)
-#: instead of for every node of the day (~750k records, ~150 pages at an unknown page size,
-#: FORMATS §2.2 Q1): that saves calls and memory.
-DX_NODE_FILTER_MAX = 10
-
-
-def dx_pages(ctx: FetchContext, path: str, params: dict[str, str]) -> list[bytes]:
-    """Pages of a DX 5-minute LMP endpoint, per configured node when that saves calls."""
-    nodes = ctx.settings.nodes
-    if not nodes or len(nodes) > DX_NODE_FILTER_MAX:
-        return dx.load_pages(ctx, "pricing", path, params)
-    pages: list[bytes] = []
-    for node in sorted(nodes):
-        try:
-            pages += dx.load_pages(ctx, "pricing", path, {**params, "node": node})
-        except NoDataError:
-            continue  # the node is not in this date's model (or nothing is published)
-    if not pages:
-        raise no_data("no data for the configured nodes", DATA_EXCHANGE, path)
-    return pages
-
-
 def load_dx(ctx: FetchContext, day: date, part: str) -> tuple[str | None, list[bytes]]:
     """(revision, pages) of one part; ex-post is final when published, else preliminary."""
     path = dx.day_path(_DX_PATH[part], day)
     if part == "ex_ante":
-        return None, dx_pages(ctx, path, {})
+        return None, dx.load_node_pages(ctx, path, {})
     return load_latest_revision(
         ctx,
         day,
-        lambda rev: dx_pages(
+        lambda rev: dx.load_node_pages(
             ctx, path, {"timeResolution": "5min", "preliminaryFinal": dx.PRELIMINARY_FINAL[rev]}
         ),
     )

@@ -317,3 +317,16 @@ def test_failing_source_and_no_data_elsewhere_when_overdue_fails(fake):
     run = da_run(fake, first=D1, last=D1, pricing_api_key=pricing_key(fake), max_retries=1)
     assert run.returncode == 1
     assert f"{DA}: no source could serve market date {D1}" in run.stderr
+
+
+def test_node_filter_asks_the_data_exchange_per_node(fake):
+    nodes = ["MINN.HUB", "TEXAS.HUB"]
+    run = da_run(fake, first=D1, last=D1, nodes=nodes, pricing_api_key=pricing_key(fake))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert {r["node"] for r in run.records(DA)} == set(nodes)
+    assert {r["source"] for r in run.records(DA)} == {"data_exchange"}
+    calls = fake.requests_for(r"/pricing/v1/day-ahead/")
+    # one call per node and part, each filtered on its node: no all-node pages fetched
+    assert sorted((c.path.rsplit("/", 1)[-1], c.query.get("node")) for c in calls) == sorted(
+        (part, node) for part in ("lmp-exante", "lmp-expost") for node in nodes
+    )
