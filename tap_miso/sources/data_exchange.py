@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -77,3 +77,24 @@ def load_node_pages(
     if not pages:
         raise NoDataError("no data for the configured nodes", source=DATA_EXCHANGE, url=path)
     return pages
+
+
+def dx_hours(
+    ctx: FetchContext, day: date, rows: Iterable[dict], what: str
+) -> Iterator[tuple[int, dict]]:
+    """(HE, row) of parsed DX hourly rows; rows without a usable hour are skipped.
+
+    The hour comes from ``start`` (the ``resolution`` field is unreliable, FORMATS §2.2); a
+    row that cannot be placed on an hour 1..24 cannot be keyed (FORMATS T3), so it is counted
+    and reported in one warning per market date.
+    """
+    skipped = 0
+    for row in rows:
+        he = dx_hour_ending(day, row["time"])
+        if he is None or not 1 <= he <= 24:
+            skipped += 1
+            continue
+        yield he, row
+    if skipped:
+        ctx.logger.warning("%s %s: %d %s records without a usable hour skipped",
+                           ctx.stream, day, skipped, what)

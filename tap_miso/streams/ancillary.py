@@ -251,12 +251,12 @@ def parse_dx_hourly(
     mapper = ProductMapper(ctx, day, DATA_EXCHANGE)
     rows: list[Row] = []
     skipped = 0
-    for r in parse_dx_mcp_records(
+    records = parse_dx_mcp_records(
         dx.iter_records(pages), on_unexpected_columns=ctx.drift_callback(DATA_EXCHANGE)
-    ):
-        he = dx.dx_hour_ending(day, r["time"])
-        if he is None or not 1 <= he <= 24 or r["zone"] is None:
-            skipped += 1  # cannot be keyed (FORMATS T3: HE 1..24 only)
+    )
+    for he, r in dx.dx_hours(ctx, day, records, "MCP"):
+        if r["zone"] is None:
+            skipped += 1  # cannot be keyed without its reserve zone
             continue
         product = mapper.product(r["product"], (r["zone"], he), r["mcp"])
         if product is None:
@@ -275,7 +275,7 @@ def parse_dx_hourly(
     mapper.report()
     if skipped:
         ctx.logger.warning(
-            "%s %s: %d DX records without hour or zone skipped", ctx.stream, day, skipped
+            "%s %s: %d DX records without a reserve zone skipped", ctx.stream, day, skipped
         )
     return _sorted(rows)
 

@@ -40,7 +40,6 @@ from tap_miso.streams.load import (
     VINTAGE_PROPERTIES,
     VintagedStream,
     drift,
-    dx_hours,
     renamed_invalid,
     total_of,
     vintage_fields,
@@ -140,7 +139,7 @@ def parse_dx_fuel(ctx: FetchContext, day: date, part: str, pages: list[bytes]) -
         dx.iter_records(pages), on_unexpected_columns=drift(ctx, DATA_EXCHANGE)
     )
     rows = []
-    for he, r in dx_hours(ctx, day, records, "fuel mix"):
+    for he, r in dx.dx_hours(ctx, day, records, "fuel mix"):
         if r["fuel"] is None:  # fuelTypes was not an object: nothing to key on
             ctx.logger.warning("%s %s: fuel-type record without fuelTypes skipped", ctx.stream, day)
             continue

@@ -45,7 +45,7 @@ from tap_miso.sources.base import (
 )
 from tap_miso.streams.base import MisoStream
 from tap_miso.streams.generation import LatestFeedStream
-from tap_miso.streams.load import HOUR_ENDING_PROPERTY, drift, dx_hours, renamed_invalid
+from tap_miso.streams.load import HOUR_ENDING_PROPERTY, drift, renamed_invalid
 
 #: Multiplier turning a source's value into positive = import (see the module docstring).
 SIGN_FACTOR = {gv.SIGN_IMPORT_POSITIVE: 1.0, gv.SIGN_IMPORT_NEGATIVE: -1.0}
@@ -137,7 +137,7 @@ def parse_dx_interchange(
         dx.iter_records(pages), on_unexpected_columns=drift(ctx, DATA_EXCHANGE)
     )
     rows = []
-    for he, r in dx_hours(ctx, day, records, "interchange"):
+    for he, r in dx.dx_hours(ctx, day, records, "interchange"):
         if r["adjacent_ba"] is None:
             ctx.logger.warning("%s %s: interchange record without adjacentBa", ctx.stream, day)
             continue

@@ -43,27 +43,6 @@ def total_of(values: Iterable[float | None]) -> float | None:
     return round(sum(parts), 6)  # type: ignore[arg-type]
 
 
-def dx_hours(
-    ctx: FetchContext, day: date, rows: Iterable[Row], what: str
-) -> Iterator[tuple[int, Row]]:
-    """(HE, row) of DX hourly rows; a record without a usable hour is logged and skipped.
-
-    The hour comes from ``start`` (the ``resolution`` field is unreliable, FORMATS §2.2).
-    """
-    for row in rows:
-        he = dx.dx_hour_ending(day, row["time"])
-        if he is None or not 1 <= he <= 24:
-            ctx.logger.warning(
-                "%s %s: %s record has no usable hour (%s); skipped",
-                ctx.stream,
-                day,
-                what,
-                row["time"],
-            )
-            continue
-        yield he, row
-
-
 def report_rows_for(ctx: FetchContext, rows: Iterable[Row], day: date, what: str) -> Iterator[Row]:
     """Report rows of market date ``day`` whose hour ending is usable (1..24)."""
     for row in rows:
@@ -238,7 +217,7 @@ def parse_dx_actual(ctx: FetchContext, day: date, part: str, pages: list[bytes])
         dx.iter_records(pages), on_unexpected_columns=drift(ctx, DATA_EXCHANGE)
     )
     rows = []
-    for he, r in dx_hours(ctx, day, records, "actual load"):
+    for he, r in dx.dx_hours(ctx, day, records, "actual load"):
         raw = r["region"] if part == "region" else r["local_resource_zone"]
         if not raw:  # no area to key on (FORMATS §2.5: region OR localResourceZone)
             ctx.logger.warning("%s %s: actual-load record without %s skipped", ctx.stream, day,
@@ -362,7 +341,7 @@ def parse_dx_demand(ctx: FetchContext, day: date, part: str, pages: list[bytes])
         dx.iter_records(pages), on_unexpected_columns=drift(ctx, DATA_EXCHANGE)
     )
     by_hour: dict[int, list[Row]] = defaultdict(list)
-    for he, r in dx_hours(ctx, day, records, "day-ahead demand"):
+    for he, r in dx.dx_hours(ctx, day, records, "day-ahead demand"):
         values = {field: r[name] for name, field in _DEMAND_FIELDS.items()}
         invalid = renamed_invalid(r["_invalid"], _DEMAND_FIELDS)
         by_hour[he].append(
@@ -511,7 +490,7 @@ def parse_dx_forecast(
         )
         by_hour: dict[int, list[Row]] = defaultdict(list)
         regions: dict[str, str] = {}
-        for he, r in dx_hours(ctx, day, records, "load forecast"):
+        for he, r in dx.dx_hours(ctx, day, records, "load forecast"):
             if r["init"] is not None and r["init"] != vintage:
                 raise PayloadError("dx_load_forecast", f"init {r['init']} != requested {vintage}")
             raw = r["local_resource_zone"]

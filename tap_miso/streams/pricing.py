@@ -105,21 +105,11 @@ def parse_dx_hourly_lmp(
     """DX hourly LMP pages -> rows sorted by (hour, node); record order in pages is unknown."""
     types = node_types(ctx, day)
     parsed: list[tuple[int, str, Any, Any, Any, Any, list[str]]] = []
-    for r in parse_dx_lmp_records(
+    records = parse_dx_lmp_records(
         dx.iter_records(pages), on_unexpected_columns=ctx.drift_callback("data_exchange")
-    ):
-        he = dx.dx_hour_ending(day, r["time"])
-        invalid = list(r["_invalid"])
-        if he is None or not 1 <= he <= 24:
-            ctx.logger.warning(
-                "%s %s: DX record for %s has no usable hour (%s); skipped",
-                ctx.stream,
-                day,
-                r["node"],
-                r["time"],
-            )
-            continue
-        parsed.append((he, r["node"], r["lmp"], r["mec"], r["mcc"], r["mlc"], invalid))
+    )
+    for he, r in dx.dx_hours(ctx, day, records, "LMP"):
+        parsed.append((he, r["node"], r["lmp"], r["mec"], r["mcc"], r["mlc"], list(r["_invalid"])))
     parsed.sort(key=lambda t: (t[0], t[1]))
     for he, node, lmp, mec, mcc, mlc, invalid in parsed:
         yield lmp_row(
