@@ -14,7 +14,9 @@ Scenarios:
               payload cache; records/s; raw orjson baseline (bench/baseline.py) run right after
               each tap run -> ratio tap_wall / baseline; tap CPU time = tap work without
               waiting on the server; one extra cProfile run per stream (``--no-profile`` skips).
-  memory      peak RSS of a 1-day and a 7-day lmp_day_ahead_hourly backfill (Market Reports).
+  memory      peak RSS of a 1-day and a 7-day lmp_day_ahead_hourly backfill (Market Reports),
+              and of a 1-day and a 7-day lmp_real_time_5min backfill from the Data Exchange
+              (``--memory-rt5-*``: 300 nodes, MISO's 5,000-record pages by default).
   ratelimit   lmp_day_ahead_hourly from the fake Data Exchange (pricing key), 2 s latency per
               call, 100 calls/min, small pages so >= 200 calls; wall vs the bound
               calls / (100/min), concurrent (max_concurrent_requests 4) vs sequential (1);
@@ -516,7 +518,60 @@ def memory(args: argparse.Namespace, workdir: Path, results: dict[str, Any]) -> 
         f"  => 1d {one:.0f} MB, {args.memory_days}d {many:.0f} MB, ratio {many / one:.2f}",
         flush=True,
     )
+    if args.memory_rt5_days:
+        out[RT5] = memory_rt5(args, workdir)
     results["memory"] = out
+
+
+def memory_rt5(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Peak RSS of 1-day vs N-day 5-minute backfills from the Data Exchange (big day, many
+    pages: the path that held a day of decoded pages before they were spooled)."""
+    now, week = bench_clock()
+    first = week + timedelta(days=1)
+    nodes = args.memory_rt5_nodes or args.nodes
+    out: dict[str, Any] = {"nodes": nodes, "page_size": args.memory_rt5_page_size}
+    with FakeMisoServer(
+        node_count=nodes,
+        now=now,
+        dx_page_size=args.memory_rt5_page_size,
+        dx_rate_per_minute=100000,
+        dx_daily_quota=10**8,
+    ) as fake:
+        for days in (1, args.memory_rt5_days):
+            print(
+                f"[memory] {RT5}: {days} day(s) from {first} via data_exchange, {nodes} nodes, "
+                f"page size {args.memory_rt5_page_size}",
+                flush=True,
+            )
+            tap = Tap(
+                fake,
+                RT5,
+                workdir,
+                **BULK_LIMITS,
+                **span(first, days),
+                source_preference=["data_exchange"],
+                pricing_api_key=fake.dx_keys["pricing"][0],
+            )
+            runs = [tap.run(f"{days}d run {i + 1}") for i in range(args.repeats)]
+            for r in runs:
+                print(
+                    f"  {r.label}: rss {r.max_rss_mb:.0f} MB, {r.records} rec, wall {r.wall:.1f}s"
+                    f", {r.requests} calls",
+                    flush=True,
+                )
+            out[f"{days}d"] = {
+                "rss_mb": [r.max_rss_mb for r in runs],
+                "median_rss_mb": med([r.max_rss_mb for r in runs]),
+                "records": med([r.records for r in runs]),
+                "wall": [r.wall for r in runs],
+                "command": tap.shell_cmd(),
+            }
+    one = out["1d"]["median_rss_mb"]
+    many = out[f"{args.memory_rt5_days}d"]["median_rss_mb"]
+    out["ratio"] = many / one
+    print(f"  => {RT5}: 1d {one:.0f} MB, {args.memory_rt5_days}d {many:.0f} MB, "
+          f"ratio {many / one:.2f}", flush=True)
+    return out
 
 
 def ratelimit(args: argparse.Namespace, workdir: Path, results: dict[str, Any]) -> None:
@@ -706,6 +761,15 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{_fmt(e['baseline'])}; server time per run {_fmt(e['server'])}; cold "
                 f"run {e['cold_wall']:.1f}s (server {e['cold_server_seconds']:.1f}s)"
             )
+            q = e.get("quality")
+            if q:
+                off_cpu = med(q["off_cpu"])
+                lines.append(
+                    f"- {stream} quality checks off ({json.dumps(q['setting'])}): CPU "
+                    f"{_fmt(q['off_cpu'])}, median {off_cpu:.2f}s = "
+                    f"{e['records'] / off_cpu:,.0f} rec/s CPU; overhead of the checks "
+                    f"{q['overhead_cpu']:+.0%} CPU, {q['overhead_wall']:+.0%} wall"
+                )
         lines.append("")
         for stream, e in tp.items():
             p = e.get("profile")
@@ -738,13 +802,27 @@ def markdown(results: dict[str, Any]) -> str:
     mem = results.get("memory")
     if mem:
         lines += ["### Memory (peak RSS, medians)", ""]
+        rt5 = mem.get(RT5)
         for key, e in mem.items():
-            if key != "ratio":
+            if key not in ("ratio", RT5):
                 lines.append(
                     f"- {key}: {e['median_rss_mb']:.0f} MB (runs {_fmt(e['rss_mb'])}), "
                     f"{e['records']:,.0f} records"
                 )
         lines += [f"- ratio: {mem['ratio']:.2f}", ""]
+        if rt5:
+            lines.append(
+                f"{RT5} from the Data Exchange ({rt5['nodes']} nodes, page size "
+                f"{rt5['page_size']}):"
+            )
+            lines.append("")
+            for key, e in rt5.items():
+                if isinstance(e, dict):
+                    lines.append(
+                        f"- {key}: {e['median_rss_mb']:.0f} MB (runs {_fmt(e['rss_mb'])}), "
+                        f"{e['records']:,.0f} records"
+                    )
+            lines += [f"- ratio: {rt5['ratio']:.2f}", ""]
     rl = results.get("ratelimit")
     if rl:
         lines += [
@@ -810,6 +888,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--memory-days", type=int, default=7)
     parser.add_argument(
+        "--memory-rt5-days",
+        type=int,
+        default=7,
+        help="lmp_real_time_5min memory case from the Data Exchange: 1 day vs this many "
+        "(0 skips it)",
+    )
+    parser.add_argument(
+        "--memory-rt5-nodes",
+        type=int,
+        default=300,
+        help="fake roster for the 5-minute memory case (0: --nodes; full size is 750k "
+        "records a day)",
+    )
+    parser.add_argument("--memory-rt5-page-size", type=int, default=5000)
+    parser.add_argument(
         "--rl-repeats",
         type=int,
         default=1,
@@ -860,6 +953,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.rl_page_size = 300
         args.rl_min_calls = 40
         args.rt5_page_size = 20000
+        args.memory_rt5_nodes = min(args.memory_rt5_nodes or args.nodes, 60)
+        args.memory_rt5_days = min(args.memory_rt5_days, 2)
     return args
 
 

@@ -21,11 +21,16 @@ from tap_miso.quality.rules import FAMILIES, STREAM_SERIES
 from tap_miso.timeutil import market_date_of
 
 SOURCES = ("data_exchange", "market_report", "public_api")
+#: The generators stream's sources (EIA); allowed in source_preference, not in its default.
+EIA_SOURCES = ("eia_api", "eia_workbook")
 ON_INVALID = ("flag", "drop", "fail")
 DEFAULT_DATA_EXCHANGE_URL = "https://apim.misoenergy.org"
 DEFAULT_PUBLIC_API_URL = "https://public-api.misoenergy.org/api"
 DEFAULT_MARKET_REPORTS_URL = "https://docs.misoenergy.org/marketreports"
 SECRET_SETTINGS = ("pricing_api_key", "lgi_api_key", "eia_api_key")
+DEFAULT_EIA_API_URL = "https://api.eia.gov/v2"
+DEFAULT_EIA_WORKBOOK_URL = "https://www.eia.gov/electricity/data/eia860m"
+DEFAULT_EIA860_URL = "https://www.eia.gov/electricity/data/eia860"
 
 _KEY_TYPE = th.CustomType(
     {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
@@ -94,8 +99,44 @@ CONFIG_SCHEMA = th.PropertiesList(
         "source_preference",
         th.ArrayType(th.StringType),
         description="Order in which sources are tried for every stream; sources left out are "
-        "not used. Values: data_exchange, market_report, public_api. Default: all three in "
-        "that order (each stream keeps only the sources it has).",
+        "not used. Values: data_exchange, market_report, public_api (and eia_api, "
+        "eia_workbook for the generators stream, which uses both in that order when neither "
+        "is listed). Default: the three MISO sources in that order (each stream keeps only "
+        "the sources it has).",
+    ),
+    th.Property(
+        "eia_api_key",
+        th.StringType,
+        secret=True,
+        title="EIA Open Data API key",
+        description="Free key of the U.S. EIA Open Data API (generators stream). Without it "
+        "the generators stream reads the keyless EIA-860M workbooks.",
+    ),
+    th.Property(
+        "eia_api_url",
+        th.StringType,
+        default=DEFAULT_EIA_API_URL,
+        description="Base URL of the EIA Open Data API v2.",
+    ),
+    th.Property(
+        "eia_workbook_url",
+        th.StringType,
+        default=DEFAULT_EIA_WORKBOOK_URL,
+        description="Base URL of the EIA-860M monthly workbooks (newest under /xls, older "
+        "under /archive/xls).",
+    ),
+    th.Property(
+        "eia860_url",
+        th.StringType,
+        default=DEFAULT_EIA860_URL,
+        description="Base URL of the annual EIA-860 files (/xls/eia860YYYY.zip), read for "
+        "the self-reported MISO pricing node of each generator.",
+    ),
+    th.Property(
+        "eia_lookback_months",
+        th.IntegerType,
+        default=3,
+        description="Months re-read before the generators bookmark, for EIA revisions.",
     ),
     th.Property(
         "requests_per_minute",
@@ -172,6 +213,14 @@ CONFIG_SCHEMA = th.PropertiesList(
         allowed_values=list(ON_INVALID),
         description="What to do with a record that fails a quality rule: flag (keep it, with "
         "quality_flags), drop (count it, do not emit), fail (stop the run naming the rule).",
+    ),
+    th.Property(
+        "quality_checks",
+        th.BooleanType,
+        default=True,
+        description="Run the quality rules, outlier and completeness checks on every record. "
+        "When false, quality_flags holds only the parsers' invalid_<field> flags (which "
+        "on_invalid_record still acts on) and no quality score or alert is computed.",
     ),
     th.Property(
         "metrics_textfile",
@@ -261,6 +310,11 @@ class Settings:
     data_exchange_url: str = DEFAULT_DATA_EXCHANGE_URL
     public_api_url: str = DEFAULT_PUBLIC_API_URL
     market_reports_url: str = DEFAULT_MARKET_REPORTS_URL
+    eia_api_key: str | None = field(default=None, repr=False)
+    eia_api_url: str = DEFAULT_EIA_API_URL
+    eia_workbook_url: str = DEFAULT_EIA_WORKBOOK_URL
+    eia860_url: str = DEFAULT_EIA860_URL
+    eia_lookback_months: int = 3
     source_preference: tuple[str, ...] = SOURCES
     requests_per_minute: float = 50
     requests_per_hour: float = 3000
@@ -274,6 +328,7 @@ class Settings:
     ca_bundle: str | None = None
     nodes: frozenset[str] = field(default_factory=frozenset)
     on_invalid_record: str = "flag"
+    quality_checks: bool = True
     metrics_textfile: str | None = None
     metrics_port: int | None = None
     metrics_pushgateway_url: str | None = None
@@ -355,6 +410,17 @@ class _Checker:
             self.fail(name, f"must be at most {maximum:g}, got {value}")
             return default
         return int(value) if integer else float(value)
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.config.get(name)
+        if value is None:
+            return default
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"  # Meltano env values arrive as text
+        if not isinstance(value, bool):
+            self.fail(name, f"must be true or false, got {value!r}")
+            return default
+        return value
 
     def keys(self, name: str) -> tuple[str, ...]:
         value = self.config.get(name)
@@ -478,11 +544,12 @@ def load_settings(config: Mapping[str, Any], *, today: date | None = None) -> Se
 
     sources = check.string_list("source_preference")
     if sources is not None:
-        unknown = [s for s in sources if s not in SOURCES]
+        unknown = [s for s in sources if s not in SOURCES + EIA_SOURCES]
         if unknown:
             check.fail(
                 "source_preference",
-                f"unknown source(s) {', '.join(unknown)}; use {', '.join(SOURCES)}",
+                f"unknown source(s) {', '.join(unknown)}; use "
+                f"{', '.join(SOURCES + EIA_SOURCES)}",
             )
         elif len(set(sources)) != len(sources):
             check.fail("source_preference", "lists a source twice")
@@ -490,6 +557,9 @@ def load_settings(config: Mapping[str, Any], *, today: date | None = None) -> Se
             check.fail("source_preference", "must name at least one source")
 
     nodes = check.string_list("nodes")
+    eia_keys = check.keys("eia_api_key")
+    if len(eia_keys) > 1:
+        check.fail("eia_api_key", "takes one key, not a list")
     metrics_port = check.number("metrics_port", None, integer=True, minimum=1, maximum=65535)
     settings = Settings(
         start_date=start or date.min,
@@ -500,6 +570,13 @@ def load_settings(config: Mapping[str, Any], *, today: date | None = None) -> Se
         data_exchange_url=check.url("data_exchange_url", DEFAULT_DATA_EXCHANGE_URL),
         public_api_url=check.url("public_api_url", DEFAULT_PUBLIC_API_URL),
         market_reports_url=check.url("market_reports_url", DEFAULT_MARKET_REPORTS_URL),
+        eia_api_key=eia_keys[0] if len(eia_keys) == 1 else None,
+        eia_api_url=check.url("eia_api_url", DEFAULT_EIA_API_URL),
+        eia_workbook_url=check.url("eia_workbook_url", DEFAULT_EIA_WORKBOOK_URL),
+        eia860_url=check.url("eia860_url", DEFAULT_EIA860_URL),
+        eia_lookback_months=check.number(
+            "eia_lookback_months", 3, integer=True, minimum=0, maximum=240
+        ),
         source_preference=tuple(sources) if sources else SOURCES,
         requests_per_minute=check.number(
             "requests_per_minute", 50, minimum=0, exclusive_minimum=True
@@ -527,6 +604,7 @@ def load_settings(config: Mapping[str, Any], *, today: date | None = None) -> Se
         ca_bundle=check.path("ca_bundle", must_exist=True),
         nodes=frozenset(nodes or ()),
         on_invalid_record=check.choice("on_invalid_record", ON_INVALID, "flag"),
+        quality_checks=check.boolean("quality_checks", True),
         metrics_textfile=check.path("metrics_textfile"),
         metrics_port=metrics_port,
         metrics_pushgateway_url=check.optional_url("metrics_pushgateway_url"),

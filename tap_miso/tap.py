@@ -17,6 +17,7 @@ from tap_miso import secrets
 from tap_miso.http.client import HttpClient
 from tap_miso.http.config import ClientSettings
 from tap_miso.http.errors import MisoHttpError
+from tap_miso.memory import limit_malloc_arenas
 from tap_miso.observability.metrics import MetricsExporter, RecordCounter, RunCollector
 from tap_miso.observability.summary import RunSummary
 from tap_miso.parsers.errors import PayloadError
@@ -44,8 +45,11 @@ class TapMiso(Tap):
     #: msgspec serialises a record about 5x faster than the SDK's default simplejson writer;
     #: records are JSON-native already (ISO strings, floats, ints, bools, lists).
     message_writer_class = MsgSpecWriter
+    #: The source failure that ended the last sync (read by the Airbyte entry point).
+    failure: BaseException | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        limit_malloc_arenas()  # before any download thread exists: keeps long backfills flat
         secrets.install_redaction()
         self._register_secrets(kwargs.get("config"))
         super().__init__(*args, **kwargs)
@@ -132,6 +136,7 @@ class TapMiso(Tap):
             super().sync_all()
             succeeded = True
         except (SourceChainError, MisoHttpError, PayloadError) as exc:
+            self.failure = exc
             self.logger.error("Run failed: %s", secrets.redact(str(exc)))
             sys.exit(1)
         finally:

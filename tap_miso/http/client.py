@@ -18,15 +18,17 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import msgspec
 import requests
 
 from tap_miso.http.auth import KEY_HEADER, DataExchangeAuthenticator
 from tap_miso.http.breaker import BreakerRegistry
 from tap_miso.http.classify import DATA_EXCHANGE, classify
 from tap_miso.http.config import ClientSettings
+from tap_miso.http.eia_classify import EIA_API, EIA_SOURCES, classify_eia
 from tap_miso.http.errors import (
     AuthError,
     CircuitOpenError,
@@ -39,6 +41,7 @@ from tap_miso.http.errors import (
     TransientError,
     url_path,
 )
+from tap_miso.http.page_spool import PageSpool
 from tap_miso.http.paging import DataExchangePaginator, EnvelopeError, PagingMismatch
 from tap_miso.http.ratelimit import RateLimiterRegistry
 from tap_miso.http.stats import ClientListener, ClientStats, ListenerSet
@@ -225,28 +228,37 @@ class HttpClient:
     def data_exchange_pages(self, product: str, path: str,
                             params: Params = None) -> Iterator[bytes]:
         """Like `data_exchange_records`, but yield each page's raw JSON body (for parsers)."""
-        for body, _records in self._consistent_walk(product, path, params):
-            yield body
+        yield from self._consistent_walk(product, path, params, _BodyList, lean=True)
+
+    def data_exchange_spool(self, product: str, path: str, params: Params = None) -> PageSpool:
+        """Walk like `data_exchange_pages`, keeping the raw bodies in a `PageSpool`.
+
+        The walk only reads each page's envelope (records are skipped, not decoded), and the
+        bodies go to a spooled temporary file, so a day of big pages does not sit on the heap.
+        """
+        return self._consistent_walk(product, path, params, PageSpool, lean=True)
 
     # -- internals -----------------------------------------------------------------------
 
-    def _consistent_walk(self, product: str, path: str,
-                         params: Params) -> list[tuple[bytes, list[dict[str, Any]]]]:
+    def _consistent_walk(self, product: str, path: str, params: Params,
+                         sink: Callable[[], _Sink] | None = None, *,
+                         lean: bool = False) -> Any:
+        make = sink or _RecordPages
         url = f"{self.settings.data_exchange_url}/{product}/v1/{path.lstrip('/')}"
         try:
-            return self._walk(product, url, path, params)
+            return self._walk(product, url, path, params, make(), lean)
         except PagingMismatch as exc:
             logger.warning("%s %s: %s; re-walking once", DATA_EXCHANGE, url_path(url), exc)
         try:
-            return self._walk(product, url, path, params)
+            return self._walk(product, url, path, params, make(), lean)
         except PagingMismatch as exc:
             msg = f"paging inconsistent on two walks: {exc}"
             raise InvalidPayloadError(msg, source=DATA_EXCHANGE, url=url) from None
 
-    def _walk(self, product: str, url: str, path: str,
-              params: Params) -> list[tuple[bytes, list[dict[str, Any]]]]:
+    def _walk(self, product: str, url: str, path: str, params: Params, pages: _Sink,
+              lean: bool) -> Any:
+        """Fetch every page into ``pages``; ``lean`` reads only the envelope of each page."""
         paginator = DataExchangePaginator(path)
-        pages: list[tuple[bytes, list[dict[str, Any]]]] = []
         while not paginator.finished:
             page_params = {**(params or {}), "pageNumber": paginator.current_value}
             try:
@@ -257,7 +269,10 @@ class HttpClient:
                     raise
                 break  # a later page vanished: check_complete() decides
             try:
-                pages.append((response.content, paginator.read(response.json())))
+                body = envelope_only(response.content) if lean else response.json()
+                if not isinstance(body, dict):
+                    raise EnvelopeError("body is not a JSON object")
+                pages.add(response.content, paginator.read(body))
             except (ValueError, EnvelopeError) as exc:
                 msg = f"unparseable Data Exchange page {paginator.current_value}: {exc}"
                 raise InvalidPayloadError(msg, source=DATA_EXCHANGE, url=response.url,
@@ -293,7 +308,9 @@ class HttpClient:
         auth: DataExchangeAuthenticator | None,
     ) -> requests.Response:
         host, session, semaphore = self._host_resources(url)
-        limiter = self.limiters.get(host, product if source == DATA_EXCHANGE else None)
+        limiter = self.limiters.get(host, product if source == DATA_EXCHANGE
+                                    else "eia" if source == EIA_API else None)
+        classifier = classify_eia if source in EIA_SOURCES else classify
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         retries = 0
         while True:
@@ -321,8 +338,8 @@ class HttpClient:
                 self.stats.request(source, response.status_code)
                 self.events.request_finished(source, str(response.status_code), elapsed)
                 limiter.on_latency(elapsed)
-                error = classify(response, source=source, url=full_url, product=product,
-                                 stream=stream)
+                error = classifier(response, source=source, url=full_url, product=product,
+                                   stream=stream)
                 if error is None:
                     limiter.on_success()
                     return response
@@ -370,3 +387,51 @@ class HttpClient:
         logger.warning("%s %s: Data Exchange %s key quota spent (403); key parked, "
                        "switching to the next key", DATA_EXCHANGE, url_path(full_url),
                        auth.product)
+
+
+# -- walk sinks and the lean envelope reader -----------------------------------------------------
+
+
+class _Sink(Protocol):
+    def add(self, body: bytes, records: list[Any]) -> None: ...
+
+
+class _RecordPages(list):
+    """(body, decoded records) of every page: `data_exchange_records`."""
+
+    def add(self, body: bytes, records: list[Any]) -> None:
+        self.append((body, records))
+
+
+class _BodyList(list):
+    """Raw bodies only: `data_exchange_pages`."""
+
+    def add(self, body: bytes, records: list[Any]) -> None:
+        self.append(body)
+
+
+_TOP = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def envelope_only(content: bytes) -> Any:
+    """A page's body with ``data`` as raw, undecoded elements (enough to count and check them).
+
+    The whole body is still checked to be well-formed JSON (``ValueError`` otherwise). A body
+    that is not an object, or whose ``data`` is not a list, is returned fully decoded so it is
+    reported exactly as for a normal read.
+    """
+    try:
+        top = _TOP.decode(content)
+    except msgspec.ValidationError:
+        return msgspec.json.decode(content)
+    body: dict[str, Any] = {}
+    for key, raw in top.items():
+        if key == "data":
+            try:
+                body[key] = _RAW_LIST.decode(raw)
+                continue
+            except msgspec.ValidationError:
+                pass
+        body[key] = msgspec.json.decode(raw)
+    return body

@@ -30,6 +30,8 @@ from tap_miso.http.config import ClientSettings
 
 DX_MAX_PER_MINUTE = 100.0
 DX_MAX_PER_DAY_PER_KEY = 24_000.0
+EIA_MAX_PER_MINUTE = 240.0  # 4/s, spaced: under EIA's 5/s
+EIA_MAX_PER_HOUR = 8_000.0  # under EIA's 9,000/hour
 
 MIN_RATE_PER_MINUTE = 1.0
 THROTTLE_FACTOR = 0.5
@@ -202,6 +204,8 @@ class RateLimiterRegistry:
         s = self._settings
         per_minute, per_hour, per_day = s.requests_per_minute, s.requests_per_hour, \
             s.requests_per_day
+        if product == "eia":  # EIA suspends keys above ~5/s and 9,000/hour (EIA.md)
+            return min(per_minute, EIA_MAX_PER_MINUTE), min(per_hour, EIA_MAX_PER_HOUR), per_day
         if product is not None:
             keys = len(s.keys_for(product)) if product in ("pricing", "lgi") else 0
             dx_day = DX_MAX_PER_DAY_PER_KEY * max(1, keys)

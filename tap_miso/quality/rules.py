@@ -131,6 +131,7 @@ def parse_instant(text: object) -> datetime | None:
 #: ``parse_instant`` results per text: every node of an interval shares its timestamps.
 _INSTANT_CACHE: dict[str, datetime | None] = {}
 _INSTANT_CACHE_SIZE = 8192
+_BAD_INTERVAL_CACHE: dict[tuple[object, object, int], bool] = {}
 
 
 def parse_instant_cached(text: object) -> datetime | None:
@@ -182,6 +183,23 @@ class RuleSet:
             return [f for f in record if f.endswith("_mw")]
         return []
 
+    def _bad_interval(self, start_text: object, end_text: object) -> bool:
+        """True unless both ends parse and span the stream's resolution (memoised per pair:
+        every series of an interval repeats the same two strings)."""
+        key = (start_text, end_text, self.resolution)
+        try:
+            return _BAD_INTERVAL_CACHE[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: never a valid time
+            return True
+        start, end = parse_instant_cached(start_text), parse_instant_cached(end_text)
+        bad = start is None or end is None or (end - start).total_seconds() != self.resolution
+        if len(_BAD_INTERVAL_CACHE) >= _INSTANT_CACHE_SIZE:
+            _BAD_INTERVAL_CACHE.clear()
+        _BAD_INTERVAL_CACHE[key] = bad
+        return bad
+
     def check(self, record: Mapping) -> list[str]:
         """Flags ``record`` breaks, in a fixed order, each at most once."""
         family = self.family
@@ -218,15 +236,13 @@ class RuleSet:
             total = numbers["mec"] + numbers["mcc"] + numbers["mlc"]
             if abs(numbers["lmp"] - total) > COMPONENT_TOLERANCE:
                 flags.append(COMPONENT_MISMATCH)
-        start = parse_instant_cached(get("interval_start_utc"))
-        end = parse_instant_cached(get("interval_end_utc"))
-        if (
-            start is None
-            or end is None
-            or (end - start).total_seconds() != self.resolution
-        ) and MISSING_REQUIRED not in flags:
+        bad = self._bad_interval(get("interval_start_utc"), get("interval_end_utc"))
+        if bad and MISSING_REQUIRED not in flags:
             flags.append(BAD_INTERVAL)
-        if "forecast_issued_utc" in record and start is not None:
+        if "forecast_issued_utc" in record:
+            start = parse_instant_cached(get("interval_start_utc"))
+            if start is None:
+                return flags
             issued = parse_instant_cached(get("forecast_issued_utc"))
             if issued is None or issued > start:
                 flags.append(FORECAST_AFTER_INTERVAL)

@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from tap_miso.http.errors import NoDataError
-from tap_miso.parsers.json_feeds import parse_dx_page
+from tap_miso.http.page_spool import PageSpool
+from tap_miso.parsers.dx_records import iter_dx_page_records
 from tap_miso.sources.base import DATA_EXCHANGE, FetchContext
 
 #: ``preliminaryFinal`` query value of each revision (FORMATS §2.3).
@@ -16,18 +17,20 @@ PRELIMINARY_FINAL = {"final": "Final", "preliminary": "Preliminary"}
 
 def load_pages(
     ctx: FetchContext, product: str, path: str, params: dict[str, Any] | None = None
-) -> list[bytes]:
+) -> PageSpool:
     """Every page of ``/{product}/v1/{path}`` as raw bytes (parsed later, on the emitting thread).
 
-    Raises ``NoDataError`` when MISO answers "Empty data returned for date".
+    The bodies are spooled (memory up to a few MB, then a temporary file): a full day of
+    5-minute pages never sits on the heap, decoded or not. Raises ``NoDataError`` when MISO
+    answers "Empty data returned for date".
     """
-    return list(ctx.client.data_exchange_pages(product, path, params or {}))
+    return ctx.client.data_exchange_spool(product, path, params or {})
 
 
-def iter_records(pages: list[bytes]) -> Iterator[dict]:
-    """Records of downloaded pages, in page order."""
+def iter_records(pages: Iterable[bytes]) -> Iterator[dict]:
+    """Records of downloaded pages, in page order (one page, one batch decoded at a time)."""
     for page in pages:
-        yield from parse_dx_page(page).records
+        yield from iter_dx_page_records(page)
 
 
 def day_path(template: str, day: date) -> str:
@@ -60,7 +63,7 @@ NODE_FILTER_MAX = 10
 
 def load_node_pages(
     ctx: FetchContext, path: str, params: dict[str, Any] | None = None
-) -> list[bytes]:
+) -> PageSpool:
     """Pages of a pricing endpoint, asked per configured node when that saves calls.
 
     Raises ``NoDataError`` when no configured node has data (or nothing is published).
@@ -68,10 +71,10 @@ def load_node_pages(
     nodes = ctx.settings.nodes
     if not nodes or len(nodes) > NODE_FILTER_MAX:
         return load_pages(ctx, "pricing", path, params)
-    pages: list[bytes] = []
+    pages = PageSpool()
     for node in sorted(nodes):
         try:
-            pages += load_pages(ctx, "pricing", path, {**(params or {}), "node": node})
+            pages.extend(load_pages(ctx, "pricing", path, {**(params or {}), "node": node}))
         except NoDataError:
             continue  # the node is not in this date's model (or nothing is published)
     if not pages:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tap_miso.streams import (
     ancillary,
     generation,
+    generators,
     interchange,
     load,
     nodes,
@@ -20,4 +21,5 @@ STREAM_TYPES = (
     *load.STREAMS,
     *generation.STREAMS,
     *interchange.STREAMS,
+    *generators.STREAMS,
 )

@@ -245,7 +245,7 @@ def _sorted(rows: list[Row]) -> Iterator[Row]:
 
 
 def parse_dx_hourly(
-    ctx: FetchContext, day: date, pages: list[bytes], price_type: str, revision: str | None
+    ctx: FetchContext, day: date, pages: Iterable[bytes], price_type: str, revision: str | None
 ) -> Iterator[Row]:
     """DX hourly ``asm-*`` records -> rows sorted by (hour, zone, product)."""
     mapper = ProductMapper(ctx, day, DATA_EXCHANGE)
@@ -398,7 +398,7 @@ PUBLIC_MCP = "MarketPricing/GetAncillaryServicesMcp"
 PUBLIC_MCP_LABEL = END
 
 
-def load_dx_5min(ctx: FetchContext, day: date, part: str) -> tuple[str | None, list[bytes]]:
+def load_dx_5min(ctx: FetchContext, day: date, part: str) -> tuple[str | None, Iterable[bytes]]:
     """(revision, pages); ex-ante has no STR product (FORMATS §2.4), ex-post final first."""
     path = dx.day_path(_RT5_DX_PATH[part], day)
     if part == "ex_ante":
@@ -416,7 +416,7 @@ def load_dx_5min(ctx: FetchContext, day: date, part: str) -> tuple[str | None, l
 
 
 def parse_dx_5min(
-    ctx: FetchContext, day: date, part: str, loaded: tuple[str | None, list[bytes]]
+    ctx: FetchContext, day: date, part: str, loaded: tuple[str | None, Iterable[bytes]]
 ) -> Iterator[Row]:
     """DX 5-minute ``asm-*`` records (START labels since 2026-05-06, §1.2) -> sorted rows."""
     revision, pages = loaded

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import logging
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +20,7 @@ import orjson
 import singer_sdk.singerlib as singer
 from singer_sdk import Stream
 from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecWriter, serialize_jsonl
 from singer_sdk.helpers._util import utc_now as sdk_utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
@@ -30,7 +32,7 @@ from tap_miso.http.errors import (
     NoDataError,
 )
 from tap_miso.parsers.errors import PayloadError
-from tap_miso.quality import StreamQuality
+from tap_miso.quality import StreamQuality, is_error
 from tap_miso.sources.base import FetchContext, Row, SourceSpec
 
 if TYPE_CHECKING:
@@ -157,10 +159,12 @@ class MisoStream(Stream):
             return
         self.logger.info("%s: %s %s..%s", self.name, self.planned_unit, first, last)
         state = self.get_context_state(context)
+        self._bookmarked_value = None
         tap = self._miso_tap
         tap.shared_cache[(self.name, "final_dates")] = frozenset(state.get("final_dates") or ())
         key = self.replication_key
         previous: tuple[str, str] = ("", "")
+        marked = ""  # market date last marked final (thousands of records share it)
         for day, prefetched in self._prefetch(timeutil.date_range(first, last), now):
             if previous[0]:
                 # Checkpoint at every market-date boundary, so a run that fails (or is killed)
@@ -185,8 +189,13 @@ class MisoStream(Stream):
                         f"({_order_text(order)} after {_order_text(previous)})"
                     )
                 previous = order
-                if self.revision_field and record[self.revision_field] == "final":
-                    self._mark_final(state, record["market_date"])
+                if (
+                    self.revision_field
+                    and record[self.revision_field] == "final"
+                    and record["market_date"] != marked
+                ):
+                    marked = record["market_date"]
+                    self._mark_final(state, marked)
                 yield record
 
     def _mark_final(self, state: dict, market_date: str) -> None:
@@ -207,7 +216,12 @@ class MisoStream(Stream):
         row["record_hash"] = self.record_hash(row)
         # Rules add their flags to quality_flags; only error flags meet the policy (an
         # ``outlier`` is a warning: kept as received, never dropped, never fails the run).
-        errors = self._quality.check(row)
+        # With ``quality_checks`` off only the parsers' invalid-cell flags are there.
+        if self._quality_checks:
+            errors = self._quality.check(row)
+        else:
+            flags = row["quality_flags"]
+            errors = [f for f in flags if is_error(f)] if flags else flags
         if errors:
             self._miso_tap.summary.count_flagged(self.name)
             policy = self._miso_tap.settings.on_invalid_record
@@ -223,19 +237,22 @@ class MisoStream(Stream):
         self._miso_tap.records.add(self.name)
         return row
 
-    def _generate_record_messages(self, record: dict) -> Iterator[singer.RecordMessage]:
-        """The SDK's RECORD messages, without its per-record selection walk when it is a no-op.
+    def _selection_is_noop(self) -> bool:
+        """True when the catalog selects every property and conformance is ``NONE``.
 
-        When every breadcrumb of the selection mask is selected (the usual catalog), the SDK's
-        ``pop_deselected_record_properties`` removes nothing, and with conformance ``NONE``
-        ``conform_record_data_types`` returns the record as is: both are skipped. Any
-        deselected property falls back to the SDK's own method.
+        Then the SDK's ``pop_deselected_record_properties`` removes nothing and
+        ``conform_record_data_types`` returns the record as is, so both can be skipped.
         """
         mask = self.mask
         if mask is not self._checked_mask:
             self._checked_mask = mask
             self._all_selected = all(mask.values())
-        if not self._all_selected or self.TYPE_CONFORMANCE_LEVEL is not TypeConformanceLevel.NONE:
+        return self._all_selected and self.TYPE_CONFORMANCE_LEVEL is TypeConformanceLevel.NONE
+
+    def _generate_record_messages(self, record: dict) -> Iterator[singer.RecordMessage]:
+        """The SDK's RECORD messages, without its per-record selection walk when it is a no-op
+        (see :meth:`_selection_is_noop`); any deselected property uses the SDK's own method."""
+        if not self._selection_is_noop():
             yield from super()._generate_record_messages(record)
             return
         for stream_map in self.stream_maps:
@@ -248,8 +265,68 @@ class MisoStream(Stream):
                     time_extracted=sdk_utc_now(),
                 )
 
+    def _write_record_message(self, record: dict) -> None:
+        """Write RECORD lines to stdout's binary buffer without a flush per record.
+
+        The SDK's msgspec writer flushes stdout after every message (one ``write`` system call
+        per record). Here the same line (same dict, same key order as
+        ``RecordMessage.to_dict``, same encoder) goes to ``sys.stdout.buffer``, which writes
+        whole buffers; the next STATE (or any other message) is written through the writer,
+        whose flush pushes the records out first, so the order on stdout is unchanged. Other
+        writers or a non-trivial selection use the SDK's path.
+        """
+        if type(self._tap.message_writer) is not MsgSpecWriter or not self._selection_is_noop():
+            super()._write_record_message(record)
+            return
+        out = sys.stdout.buffer
+        for stream_map in self.stream_maps:
+            mapped_record = stream_map.transform(record)
+            if mapped_record is not None:
+                message: dict[str, Any] = {
+                    "type": "RECORD",
+                    "stream": stream_map.stream_alias,
+                    "record": mapped_record,
+                }
+                if self._stream_version is not None:
+                    message["version"] = self._stream_version
+                message["time_extracted"] = sdk_utc_now()
+                out.write(serialize_jsonl(message))
+        self.state_manager.is_flushed = False
+
+    def _process_record(
+        self,
+        record: dict,
+        child_context: dict | None = None,
+        partition_context: dict | None = None,
+    ) -> None:
+        """Nothing to do per record without child streams or a partition context.
+
+        The SDK's version copies every record as the context of child streams that MISO
+        streams do not have; with children or a partition it runs as is.
+        """
+        if self.child_streams or partition_context:
+            super()._process_record(record, child_context, partition_context)
+
+    def _increment_stream_state(self, latest_record: dict, *, context: dict | None = None) -> None:
+        """The SDK's bookmark update, skipped while the replication key value repeats.
+
+        Every node of an interval has the same ``interval_start_utc``: setting the bookmark
+        to the value it already holds changes nothing (``check_sorted`` is off), so only a new
+        value goes through the SDK.
+        """
+        value = latest_record.get(self.replication_key) if context is None else None
+        if value is not None and value == self._bookmarked_value:
+            return
+        super()._increment_stream_state(latest_record, context=context)
+        self._bookmarked_value = value
+
     _checked_mask: Any = None
     _all_selected: bool = False
+    _bookmarked_value: Any = None
+
+    @cached_property
+    def _quality_checks(self) -> bool:
+        return self._miso_tap.settings.quality_checks
 
     @cached_property
     def _quality(self) -> StreamQuality:

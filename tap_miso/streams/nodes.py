@@ -1,15 +1,33 @@
 """The ``nodes`` stream: MISO pricing nodes (CPNodes) with type, reserve zone and lifetime.
 
 MISO's node model changes on Mar 1, Jun 1, Sep 1 and Dec 1 (FORMATS §2.4, §6): nodes are added,
-retired and renamed. Each run observes the node list at every model date in its window and at
-its last date; ``first_seen``/``last_seen`` are the earliest/latest observation dates, kept in
-the stream state per node so later runs extend them. A node missing from the newest observation
-is emitted once more with ``retired`` true (never deleted); the key lets a target upsert.
+retired and renamed. Each run observes the node list at its first date, at every model date in
+its window and at its last date (an *observation*); the list seen on day D is the node model in
+force on D, whose effective date is ``model_date(D)`` (tap_miso.sources.node_types).
+
+Per node, with observations taken in date order across runs:
+
+- ``first_seen``/``last_seen``: earliest/latest observation date at which the node was listed.
+- ``first_model_date`` = ``model_date(first_seen)``: effective date of the model in force at the
+  node's first observation. A node first seen mid-quarter (say at a window start of May 20)
+  gets the model it was observed in (Mar 1), never a later one. The node itself may be older
+  than that model when it was listed at the very first observation (the window's start).
+- ``retired_model_date``: effective date of the model in force at the first observation, after
+  ``last_seen``, at which the node was absent (null while the node is listed). That is the
+  first model without the node unless a model date's list was unavailable (then a later one);
+  a node that vanished mid-model gets the model it vanished in.
+- ``retired``: absent from the newest observation. A retired node is emitted once with its dates
+  (never deleted; the key lets a target upsert) and again only if it reappears, when it is
+  un-retired (``retired_model_date`` null again) and keeps its ``first_seen``.
+
+The history lives in the stream state, grouped by identical dates to stay compact:
+``node_history = [{"first_seen", "last_seen", "retired_model_date", "nodes": [...]}, ...]``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +62,75 @@ def observation_dates(first: date, last: date) -> list[date]:
     return sorted({first, *model_dates_between(first, last), last})
 
 
+@dataclass(frozen=True)
+class NodeHistory:
+    """What tap-miso has observed of one node (ISO dates; see the module docstring)."""
+
+    first_seen: str
+    last_seen: str
+    retired_model_date: str | None = None
+
+    @property
+    def first_model_date(self) -> str:
+        return model_date(date.fromisoformat(self.first_seen)).isoformat()
+
+
+def record_observation(history: dict[str, NodeHistory], day: date, present: Iterable[str]) -> None:
+    """Update ``history`` in place with the node list observed on ``day`` (in date order)."""
+    iso, model = day.isoformat(), model_date(day).isoformat()
+    listed = set(present)
+    for node in listed:
+        seen = history.get(node)
+        if seen is None:
+            history[node] = NodeHistory(iso, iso)
+            continue
+        retired = seen.retired_model_date
+        if retired is not None and model >= retired:
+            retired = None  # listed again in a model at/after its retirement: it reappeared
+        history[node] = NodeHistory(min(seen.first_seen, iso), max(seen.last_seen, iso), retired)
+    for node, seen in history.items():
+        if node not in listed and seen.retired_model_date is None and seen.last_seen < iso:
+            history[node] = replace(seen, retired_model_date=model)
+
+
+def load_history(state: dict, bookmark: str | None) -> dict[str, NodeHistory]:
+    """Node history from the stream state (``node_history``, or the older ``node_dates``)."""
+    history: dict[str, NodeHistory] = {}
+    for group in state.get("node_history") or []:
+        entry = NodeHistory(group["first_seen"], group["last_seen"],
+                            group.get("retired_model_date"))
+        history.update(dict.fromkeys(group["nodes"], entry))
+    for node, (first_seen, last_seen) in (state.get("node_dates") or {}).items():
+        # Before node_history, a node last seen before the bookmark was emitted as retired;
+        # its first absence was the next model date's observation (or the run's end).
+        retired = None
+        if bookmark and last_seen < bookmark:
+            retired = min(next_model_date(date.fromisoformat(last_seen)),
+                          model_date(date.fromisoformat(bookmark))).isoformat()
+        history.setdefault(node, NodeHistory(first_seen, last_seen, retired))
+    return history
+
+
+def dump_history(history: dict[str, NodeHistory]) -> list[dict]:
+    """``history`` grouped by identical dates, for the stream state (sorted, deterministic)."""
+    groups: dict[NodeHistory, list[str]] = {}
+    for node in sorted(history):
+        groups.setdefault(history[node], []).append(node)
+    return [
+        {"first_seen": h.first_seen, "last_seen": h.last_seen,
+         "retired_model_date": h.retired_model_date, "nodes": nodes}
+        for h, nodes in sorted(groups.items(),
+                               key=lambda g: (g[0].first_seen, g[0].last_seen,
+                                              g[0].retired_model_date or ""))
+    ]
+
+
+def next_model_date(day: date) -> date:
+    """The first quarterly model effective date strictly after ``day``."""
+    return min(d for d in model_dates_between(day + timedelta(days=1),
+                                              date(day.year + 1, 12, 31)))
+
+
 class NodesStream(Stream):
     """Pricing nodes: one record per CPNode, upserted on ``node``."""
 
@@ -63,6 +150,13 @@ class NodesStream(Stream):
                     description="Earliest market date the node was observed by tap-miso."),
         th.Property("last_seen", th.DateType, required=True,
                     description="Latest market date the node was observed. Replication key."),
+        th.Property("first_model_date", th.DateType, required=True,
+                    description="Effective date (Mar/Jun/Sep/Dec 1) of the node model in force "
+                                "at first_seen: the earliest model the node was observed in."),
+        th.Property("retired_model_date", th.DateType,
+                    description="Effective date of the node model in force at the first "
+                                "observation without the node after last_seen; null while "
+                                "listed."),
         th.Property("model_date", th.DateType,
                     description="Effective date of the node model of the last observation."),
         th.Property("retired", th.BooleanType,
@@ -83,8 +177,9 @@ class NodesStream(Stream):
         settings = self._miso_tap.settings
         ctx = self._context()
         state = self.get_context_state(context)
-        known: dict[str, list[str]] = dict(state.get("node_dates") or {})
         bookmark = state.get("replication_key_value")
+        history = load_history(state, bookmark)
+        before = dict(history)
         first = max(settings.start_date, date.fromisoformat(bookmark)) if bookmark \
             else settings.start_date
         last = settings.end_date or timeutil.market_date_of(ctx.now)
@@ -95,33 +190,38 @@ class NodesStream(Stream):
             if observed is None:
                 continue
             latest, latest_day = observed, day
-            for node in observed:
-                seen = known.get(node)
-                iso = day.isoformat()
-                known[node] = [min(seen[0], iso), max(seen[1], iso)] if seen else [iso, iso]
+            record_observation(history, day, observed)
         if latest_day is None:
             self.logger.warning("nodes: no source had a node list between %s and %s",
                                 first, last)
             return
         zones = self._reserve_zones(ctx, latest_day)
-        model = model_date(latest_day).isoformat()
-        for node in sorted(known):
-            first_seen, last_seen = known[node]
+        yield from self._records(history, before, latest, model_date(latest_day), zones)
+        state["node_history"] = dump_history(history)
+        state.pop("node_dates", None)
+
+    @staticmethod
+    def _records(history: dict[str, NodeHistory], before: dict[str, NodeHistory],
+                 latest: dict[str, dict], model: date, zones: dict[str, int]) -> Iterator[dict]:
+        """One record per listed node, and per retired node whose history changed this run."""
+        for node in sorted(history):
+            seen = history[node]
             current = latest.get(node)
-            if current is None and bookmark and last_seen < bookmark:
+            if current is None and before.get(node) == seen:
                 continue  # retired in an earlier run and already emitted as such
             yield {
                 "node": node,
                 "node_type": current["node_type"] if current else None,
                 "is_trading_hub": node in vocabulary.TRADING_HUBS,
                 "reserve_zone": zones.get(node),
-                "first_seen": first_seen,
-                "last_seen": last_seen,
-                "model_date": model if current else None,
+                "first_seen": seen.first_seen,
+                "last_seen": seen.last_seen,
+                "first_model_date": seen.first_model_date,
+                "retired_model_date": seen.retired_model_date,
+                "model_date": model.isoformat() if current else None,
                 "retired": current is None,
                 "source": current["source"] if current else latest_source(latest),
             }
-        state["node_dates"] = known
 
     def _observe(self, ctx: FetchContext, day: date) -> dict[str, dict] | None:
         """node -> {node_type, source} on ``day`` from the first source that has it."""

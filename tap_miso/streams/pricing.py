@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
@@ -68,6 +68,22 @@ def derive_mec(lmp: float | None, mcc: float | None, mlc: float | None) -> float
     return round(lmp - mcc - mlc, 6)
 
 
+def _node_type(raw: str | None) -> str | None:
+    """``vocabulary.node_type``, once per distinct raw value (a few per day, every row asks)."""
+    try:
+        return _NODE_TYPES[raw]
+    except KeyError:
+        if len(_NODE_TYPES) >= 1024:
+            _NODE_TYPES.clear()
+        value = _NODE_TYPES[raw] = vocabulary.node_type(raw)
+        return value
+    except TypeError:  # unhashable: not a type name anyway
+        return vocabulary.node_type(raw)
+
+
+_NODE_TYPES: dict[str | None, str | None] = {}
+
+
 def lmp_row(
     *,
     node: str,
@@ -86,7 +102,7 @@ def lmp_row(
     return {
         "interval": interval,
         "node": node,
-        "node_type": vocabulary.node_type(node_type),
+        "node_type": _node_type(node_type),
         "is_trading_hub": node in vocabulary.TRADING_HUBS,
         "price_type": price_type,
         "revision": revision,
@@ -100,7 +116,7 @@ def lmp_row(
 
 
 def parse_dx_hourly_lmp(
-    ctx: FetchContext, day: date, pages: list[bytes], price_type: str, revision: str | None
+    ctx: FetchContext, day: date, pages: Iterable[bytes], price_type: str, revision: str | None
 ) -> Iterator[Row]:
     """DX hourly LMP pages -> rows sorted by (hour, node); record order in pages is unknown."""
     types = node_types(ctx, day)
@@ -131,18 +147,23 @@ def parse_lmp_report(
     ctx: FetchContext, day: date, data: bytes, price_type: str, revision: str | None
 ) -> Iterator[Row]:
     """An LMP CSV report -> rows (already sorted by hour, node by the parser)."""
+    intervals: dict[int, timeutil.Interval] = {}  # every node of an hour shares it
     for r in parse_lmp_csv(data):
         if r["market_date"] is not None and r["market_date"] != day:
             raise PayloadError(
                 "lmp_csv", f"file says market date {r['market_date']}, expected {day}"
             )
+        he = r["hour_ending"]
+        interval = intervals.get(he)
+        if interval is None:
+            interval = intervals[he] = timeutil.hour_ending_interval(day, he)
         yield lmp_row(
             node=r["node"],
             node_type=r["node_type"],
             price_type=price_type,
             revision=revision,
-            hour_ending=r["hour_ending"],
-            interval=timeutil.hour_ending_interval(day, r["hour_ending"]),
+            hour_ending=he,
+            interval=interval,
             lmp=r["lmp"],
             mec=None,
             mcc=r["mcc"],

@@ -44,6 +44,7 @@ from tap_miso.parsers import (
     parse_dx_lmp_records,
     parse_public_five_min_expost,
 )
+from tap_miso.parsers.dx_records import dx_page_starts, dx_start_of
 from tap_miso.parsers.errors import PayloadError
 from tap_miso.sources import data_exchange as dx
 from tap_miso.sources import market_reports as mr
@@ -93,9 +94,20 @@ def five_minute_interval(label: datetime, convention: str) -> timeutil.Interval:
 
 
 def hour_ending_of(interval: timeutil.Interval) -> int:
-    """MISO hour ending (1..24) that contains a 5-minute interval (FORMATS §1.1 T4)."""
-    offset = interval.start - timeutil.market_day_start(interval.market_date)
-    return offset // timeutil.HOUR + 1
+    """MISO hour ending (1..24) that contains a 5-minute interval (FORMATS §1.1 T4).
+
+    Every node of an interval asks for it, so it is computed once per interval (bounded cache).
+    """
+    he = _HE_CACHE.get(interval)
+    if he is None:
+        if len(_HE_CACHE) >= 4096:
+            _HE_CACHE.clear()
+        offset = interval.start - timeutil.market_day_start(interval.market_date)
+        he = _HE_CACHE[interval] = offset // timeutil.HOUR + 1
+    return he
+
+
+_HE_CACHE: dict[timeutil.Interval, int] = {}
 
 
 def placed(
@@ -120,16 +132,18 @@ def placed(
     unusable = other_day = 0
     last_label: datetime | None = None
     interval: timeutil.Interval | None = None
+    interval_day: date | None = None
     for row in rows:
         label = label_of(row)
-        if label is None or any(row.get(name) is None for name in required):
+        if label is None or _lacks(row, required):
             unusable += 1
             continue
         if label != last_label:  # thousands of rows share each label
             last_label, interval = label, five_minute_interval(label, convention)
-        assert interval is not None
-        if interval.market_date != day:
-            if stop_past_day and interval.market_date > day:
+            interval_day = interval.market_date
+        assert interval is not None and interval_day is not None
+        if interval_day != day:
+            if stop_past_day and interval_day > day:
                 break
             other_day += 1
             continue
@@ -148,6 +162,14 @@ def placed(
         )
 
 
+def _lacks(row: Row, required: tuple[str, ...]) -> bool:
+    """True when a required key field of ``row`` is null (a loop: no generator per row)."""
+    for name in required:  # noqa: SIM110
+        if row.get(name) is None:
+            return True
+    return False
+
+
 def no_data(detail: str, source: str, url: str) -> NoDataError:
     """A "no data" outcome decided without a request (the base moves to the next source)."""
     return NoDataError(detail, source=source, url=url)
@@ -160,31 +182,40 @@ def dx_raw_label(time: Any) -> str | None:
     return time.start.isoformat(sep=" ") if time.start is not None else None
 
 
-def dx_in_time_order(pages: list[bytes]) -> Iterator[dict]:
+def dx_in_time_order(pages: Iterable[bytes]) -> Iterator[dict]:
     """DX records in ascending ``start`` order.
 
     The record order across pages is not documented (FORMATS §2.2, Q4). A cheap first pass
-    checks the order; only an unordered day is sorted whole (memory: every record at once).
+    reads only the start times (`dx_page_starts`) and checks the order; only an unordered day
+    is sorted whole (memory: every record at once). Each page is then decoded batch by batch.
     """
     last_raw: Any = object()
     previous: datetime | None = None
-    ordered = True
-    for record in dx.iter_records(pages):
-        obj = record.get("timeInterval")
-        raw = obj.get("start") if isinstance(obj, dict) else None
-        if raw == last_raw:
-            continue
-        last_raw = raw
-        start = dx_time(record).start
-        if start is None:
-            continue
-        if previous is not None and start < previous:
-            ordered = False
-            break
-        previous = start
-    if ordered:
-        return dx.iter_records(pages)
-    return iter(sorted(dx.iter_records(pages), key=lambda r: dx_time(r).start or datetime.max))
+    for page in pages:
+        starts = dx_page_starts(page)
+        if starts is None:  # not the plain shape: read it fully
+            starts = [_raw_start(record) for record in dx.iter_records((page,))]
+        for raw in starts:
+            if raw == last_raw:
+                continue  # thousands of records share each start
+            last_raw = raw
+            start = dx_start_of(raw)
+            if start is None:
+                continue
+            if previous is not None and start < previous:
+                return iter(
+                    sorted(dx.iter_records(pages), key=lambda r: dx_time(r).start or datetime.max)
+                )
+            previous = start
+    return dx.iter_records(pages)
+
+
+def _raw_start(record: dict) -> Any:
+    """Raw ``start`` of a record's time object (``timeInterval``, else ``interval``)."""
+    obj = record.get("timeInterval")
+    if not isinstance(obj, dict):
+        obj = record.get("interval")
+    return obj.get("start") if isinstance(obj, dict) else None
 
 
 # -- rows ----------------------------------------------------------------------------------------
@@ -261,7 +292,7 @@ def source_row(
 # -- Data Exchange ------------------------------------------------------------------------------
 
 _DX_PATH = {"ex_ante": "real-time/{date}/lmp-exante", "ex_post": "real-time/{date}/lmp-expost"}
-def load_dx(ctx: FetchContext, day: date, part: str) -> tuple[str | None, list[bytes]]:
+def load_dx(ctx: FetchContext, day: date, part: str) -> tuple[str | None, Iterable[bytes]]:
     """(revision, pages) of one part; ex-post is final when published, else preliminary."""
     path = dx.day_path(_DX_PATH[part], day)
     if part == "ex_ante":
@@ -276,7 +307,7 @@ def load_dx(ctx: FetchContext, day: date, part: str) -> tuple[str | None, list[b
 
 
 def parse_dx(
-    ctx: FetchContext, day: date, part: str, loaded: tuple[str | None, list[bytes]]
+    ctx: FetchContext, day: date, part: str, loaded: tuple[str | None, Iterable[bytes]]
 ) -> Iterator[Row]:
     """DX 5-minute LMP records -> rows, ascending by interval then node."""
     revision, pages = loaded
@@ -284,6 +315,8 @@ def parse_dx(
     rows = parse_dx_lmp_records(
         dx_in_time_order(pages), on_unexpected_columns=ctx.drift_callback(DATA_EXCHANGE)
     )
+    last_time: Any = None
+    raw_label: str | None = None
     for interval, r in placed(
         ctx,
         day,
@@ -293,11 +326,14 @@ def parse_dx(
         label_of=lambda r: r["time"].start,
         required=("node",),
     ):
+        if r["time"] is not last_time:  # one time object per run of records (parser)
+            last_time = r["time"]
+            raw_label = dx_raw_label(last_time)
         yield source_row(
             interval,
             r,
             types,
-            raw_label=dx_raw_label(r["time"]),
+            raw_label=raw_label,
             price_type=part,
             revision=revision,
         )

@@ -58,6 +58,9 @@ def fake_config(fake: FakeMisoServer, **overrides: Any) -> dict:
         "data_exchange_url": fake.data_exchange_url,
         "public_api_url": fake.public_api_url,
         "market_reports_url": fake.market_reports_url,
+        "eia_api_url": fake.eia_api_url,
+        "eia_workbook_url": fake.eia_workbook_url,
+        "eia860_url": fake.eia860_url,
         **FAST_LIMITS,
         **overrides,
     }

@@ -82,6 +82,9 @@ def fake_env(fake: FakeMisoServer, start: date, end: date | None = None,
         "TAP_MISO_DATA_EXCHANGE_URL": fake.data_exchange_url,
         "TAP_MISO_PUBLIC_API_URL": fake.public_api_url,
         "TAP_MISO_MARKET_REPORTS_URL": fake.market_reports_url,
+        "TAP_MISO_EIA_API_URL": fake.eia_api_url,
+        "TAP_MISO_EIA_WORKBOOK_URL": fake.eia_workbook_url,
+        "TAP_MISO_EIA860_URL": fake.eia860_url,
         "TAP_MISO_START_DATE": str(start),
     }
     if end is not None:

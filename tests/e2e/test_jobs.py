@@ -24,7 +24,7 @@ EXPECTED = {
     "miso-interchange": ("*/5 * * * *", {"interchange_5min"}),
     "miso-interchange-hourly": ("17 * * * *", {"interchange_hourly"}),
     "miso-fuel-mix": ("22 * * * *", {"fuel_mix_hourly", "fuel_mix_5min"}),
-    "miso-reference": ("30 9 * * *", {"nodes"}),
+    "miso-reference": ("30 9 * * *", {"nodes", "generators"}),
 }
 
 

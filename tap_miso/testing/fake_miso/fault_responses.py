@@ -10,7 +10,8 @@ from tap_miso.testing.fake_miso.surfaces import errors
 
 SHORT_CIRCUIT = frozenset({"status", "reset", "html200", "error200", "not_published"})
 SURFACE_PREFIXES = (("/pricing/", "data_exchange"), ("/lgi/", "data_exchange"),
-                    ("/api/", "public_api"), ("/marketreports/", "market_reports"))
+                    ("/api/", "public_api"), ("/marketreports/", "market_reports"),
+                    ("/eia/", "eia"))
 
 
 def surface_of(path: str) -> str:

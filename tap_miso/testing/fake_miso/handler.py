@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from tap_miso.testing.fake_miso import control
+from tap_miso.testing.fake_miso import control, eia_files
 from tap_miso.testing.fake_miso.drift import Drift
 from tap_miso.testing.fake_miso.fault_responses import (
     SHORT_CIRCUIT,
@@ -33,7 +33,7 @@ from tap_miso.testing.fake_miso.surfaces.public_api import router as public_api
 
 LOG = logging.getLogger("tap_miso.testing.fake_miso")
 ROUTERS = {"data_exchange": data_exchange.handle, "public_api": public_api.handle,
-           "market_reports": market_reports.handle}
+           "market_reports": market_reports.handle, "eia": eia_files.handle}
 RESET = 0  # logged status of a connection reset without a response
 
 

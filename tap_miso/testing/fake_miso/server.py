@@ -10,6 +10,7 @@ from typing import Any
 
 from tap_miso.testing.fake_miso.clock import as_utc, est_today
 from tap_miso.testing.fake_miso.data import DataModel
+from tap_miso.testing.fake_miso.eia_data import EiaFakeSettings
 from tap_miso.testing.fake_miso.faults import FaultHandle
 from tap_miso.testing.fake_miso.handler import FakeHttpServer
 from tap_miso.testing.fake_miso.request_log import RequestRecord
@@ -100,6 +101,24 @@ class FakeMisoServer:
     @property
     def market_reports_url(self) -> str:
         return f"{self.base_url}/marketreports"
+
+    @property
+    def eia_api_url(self) -> str:
+        """Fake EIA Open Data API v2 base (the tap appends the route)."""
+        return f"{self.base_url}/eia/v2"
+
+    @property
+    def eia_workbook_url(self) -> str:
+        return f"{self.base_url}/eia/electricity/data/eia860m"
+
+    @property
+    def eia860_url(self) -> str:
+        return f"{self.base_url}/eia/electricity/data/eia860"
+
+    @property
+    def eia(self) -> EiaFakeSettings:
+        """Fake EIA knobs: accepted keys, page cap, publication lag, total as number."""
+        return self._state.eia
 
     # -- data, clock, gaps ----------------------------------------------------------------------
     @property

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from tap_miso.testing.fake_miso.cache import LruCache
 from tap_miso.testing.fake_miso.data import DataModel
+from tap_miso.testing.fake_miso.eia_data import EiaFakeSettings
 from tap_miso.testing.fake_miso.faults import FaultRegistry
 from tap_miso.testing.fake_miso.request_log import RequestLog
 from tap_miso.testing.fake_miso.surfaces.data_exchange.gate import DataExchangeGate
@@ -52,6 +53,7 @@ class ServerState:
     log: RequestLog = field(default_factory=RequestLog)
     cache: LruCache = field(default_factory=LruCache)
     missing_dates: set[date] = field(default_factory=set)
+    eia: EiaFakeSettings = field(default_factory=EiaFakeSettings)
 
     @property
     def now(self) -> datetime:
