@@ -40,6 +40,8 @@ YEAR_MONTH_COLUMNS = {
     "planned-derate-year-month": "planned_derate_year_month",
     "planned-uprate-year-month": "planned_uprate_year_month",
 }
+#: Fields no API column carries (the API lists operable units only: none has retired yet).
+ABSENT_FIELDS = ("retirement_year_month",)
 #: Row column -> record field (text).
 TEXT_COLUMNS = {
     "plantName": "plant_name",
@@ -172,4 +174,6 @@ def generator_row(raw: Mapping[str, Any]) -> Row:
         row[name], bad = parse_year_month(raw.get(column))
         if bad:
             flag(row, name)
+    for name in ABSENT_FIELDS:
+        row[name] = None
     return row

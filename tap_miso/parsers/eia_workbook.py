@@ -60,9 +60,9 @@ NUMBER_COLUMNS = {
 YEAR_MONTH_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "operating_year_month": (("Operating Year", "Operating Month"),
                              ("Planned Operation Year", "Planned Operation Month")),
-    # A retired unit's actual retirement month (the record's status_category says which).
-    "planned_retirement_year_month": (("Planned Retirement Year", "Planned Retirement Month"),
-                                      ("Retirement Year", "Retirement Month")),
+    "planned_retirement_year_month": (("Planned Retirement Year", "Planned Retirement Month"),),
+    # Only the Retired sheet states an actual retirement.
+    "retirement_year_month": (("Retirement Year", "Retirement Month"),),
     "planned_derate_year_month": (("Planned Derate Year", "Planned Derate Month"),),
     "planned_uprate_year_month": (("Planned Uprate Year", "Planned Uprate Month"),),
 }

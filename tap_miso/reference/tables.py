@@ -57,6 +57,7 @@ GENERATORS = TableSpec(
         "longitude", "technology", "energy_source_code", "prime_mover_code", "status",
         "status_category", "nameplate_capacity_mw", "net_summer_capacity_mw",
         "net_winter_capacity_mw", "operating_year_month", "planned_retirement_year_month",
+        "retirement_year_month",
         "planned_derate_year_month", "planned_derate_summer_cap_mw",
         "planned_uprate_year_month", "planned_uprate_summer_cap_mw",
         "balancing_authority_code", "lmp_node", "reserve_zone",

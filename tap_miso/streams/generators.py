@@ -47,7 +47,7 @@ BUSINESS_FIELDS = (
     "state", "county", "latitude", "longitude", "technology", "energy_source_code",
     "prime_mover_code", "status", "status_category", "nameplate_capacity_mw",
     "net_summer_capacity_mw", "net_winter_capacity_mw", "operating_year_month",
-    "planned_retirement_year_month", "planned_derate_year_month",
+    "planned_retirement_year_month", "retirement_year_month", "planned_derate_year_month",
     "planned_derate_summer_cap_mw", "planned_uprate_year_month",
     "planned_uprate_summer_cap_mw", "balancing_authority_code", "lmp_node", "reserve_zone",
 )  # fmt: skip
@@ -105,8 +105,10 @@ class GeneratorsStream(Stream):
         _mw("net_winter_capacity_mw", "Net winter capacity, MW."),
         _text("operating_year_month", "First operation (planned operation for planned and "
                                       "canceled units), YYYY-MM."),
-        _text("planned_retirement_year_month", "Planned retirement (the actual retirement "
-                                               "for retired units), YYYY-MM."),
+        _text("planned_retirement_year_month", "Announced retirement of a unit not yet "
+                                               "retired, YYYY-MM."),
+        _text("retirement_year_month", "Actual retirement of a retired unit (EIA-860M Retired "
+                                       "sheet), YYYY-MM; null otherwise."),
         _text("planned_derate_year_month", "Planned derate month, YYYY-MM."),
         _mw("planned_derate_summer_cap_mw", "Planned derate of summer capacity, MW."),
         _text("planned_uprate_year_month", "Planned uprate month, YYYY-MM."),

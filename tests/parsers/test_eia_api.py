@@ -72,6 +72,7 @@ def test_row_values_are_parsed_from_strings_and_ids_stay_text():
     assert row["latitude"] == 42.1234 and row["longitude"] == -93.5678
     assert row["operating_year_month"] == "2020-12"
     assert row["planned_retirement_year_month"] is None
+    assert row["retirement_year_month"] is None  # the API lists operable units only
     assert row["status"] == "OP" and row["status_category"] == "operating"
     assert row["operator_id"] == "99901" and row["operator_name"] == "Example Wind LLC"
     assert row["_invalid"] == []

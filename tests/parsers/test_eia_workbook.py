@@ -49,7 +49,9 @@ def test_values_status_codes_and_blank_cells():
     assert rows[("50031", "GT1")]["county"] is None
     assert rows[("50044", "BAT1")]["status"] == "T"  # planned sheet, "(T) Regulatory ..."
     retired = rows[("50058", "3")]
-    assert retired["status"] == "RE" and retired["planned_retirement_year_month"] == "2026-04"
+    assert retired["status"] == "RE" and retired["retirement_year_month"] == "2026-04"
+    assert retired["planned_retirement_year_month"] is None  # the Retired sheet has no plan
+    assert coal["retirement_year_month"] is None
     assert rows[("50077", "CT9")]["status"] == "CN"
 
 

@@ -157,6 +157,11 @@ def planned_retirement(unit: Unit) -> str | None:
     return unit.retired or unit.planned_retirement
 
 
+def actual_retirement(unit: Unit, period: str) -> str | None:
+    """The month a unit retired, once it has (by ``period``)."""
+    return unit.retired if unit.retired and unit.retired <= period else None
+
+
 def gennodes(data: object, day: date) -> list[str]:
     """Gennodes of the MISO node model on ``day`` (the pool of stated node designations)."""
     return [name for name, kind in data.nodes_on(day) if kind == "Gennode"]  # type: ignore[attr-defined]

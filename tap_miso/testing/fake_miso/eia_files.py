@@ -118,6 +118,7 @@ def _cells(unit: Unit, period: str, category: str) -> dict[str, object]:
     """Column -> cell of one unit; ids that look numeric are written as numbers, like EIA."""
     op_year, op_month = _ym(unit.operating)
     ret_year, ret_month = _ym(eia_data.planned_retirement(unit))
+    gone_year, gone_month = _ym(eia_data.actual_retirement(unit, period))
     derate_year, derate_month = _ym(unit.derate[0] if unit.derate else None)
     uprate_year, uprate_month = _ym(unit.uprate[0] if unit.uprate else None)
     status = {"operating": unit.status, "planned": unit.planned_status, "canceled": "CN"}.get(
@@ -138,7 +139,7 @@ def _cells(unit: Unit, period: str, category: str) -> dict[str, object]:
         "Planned Operation Month": op_month, "Planned Operation Year": op_year,
         "Planned Retirement Month": ret_month,
         "Planned Retirement Year": ret_year,
-        "Retirement Month": ret_month, "Retirement Year": ret_year,
+        "Retirement Month": gone_month, "Retirement Year": gone_year,
         "Status": STATUS_TEXT.get(status or "", status),
         "Planned Derate Year": derate_year, "Planned Derate Month": derate_month,
         "Planned Derate of Summer Capacity (MW)": unit.derate[1] if unit.derate else None,
