@@ -21,12 +21,13 @@ Per node, with observations taken in date order across runs:
   un-retired (``retired_model_date`` null again) and keeps its ``first_seen``.
 
 The history lives in the stream state, grouped by identical dates to stay compact:
-``node_history = [{"first_seen", "last_seen", "retired_model_date", "nodes": [...]}, ...]``.
+``node_history = [{"first_seen", "last_seen", "retired_model_date", "node_type", "nodes": [...]},
+...]`` (a retired node keeps its last known type).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -69,25 +70,34 @@ class NodeHistory:
     first_seen: str
     last_seen: str
     retired_model_date: str | None = None
+    #: Last type a source gave (kept so a retired node is still emitted with its type).
+    node_type: str | None = None
 
     @property
     def first_model_date(self) -> str:
         return model_date(date.fromisoformat(self.first_seen)).isoformat()
 
 
-def record_observation(history: dict[str, NodeHistory], day: date, present: Iterable[str]) -> None:
-    """Update ``history`` in place with the node list observed on ``day`` (in date order)."""
+def record_observation(history: dict[str, NodeHistory], day: date, present: Iterable[str],
+                       types: Mapping[str, str | None] | None = None) -> None:
+    """Update ``history`` in place with the node list observed on ``day`` (in date order).
+
+    ``types`` (node -> type on ``day``) refreshes the kept type; a null never erases one.
+    """
     iso, model = day.isoformat(), model_date(day).isoformat()
     listed = set(present)
+    types = types or {}
     for node in listed:
         seen = history.get(node)
         if seen is None:
-            history[node] = NodeHistory(iso, iso)
+            history[node] = NodeHistory(iso, iso, node_type=types.get(node))
             continue
         retired = seen.retired_model_date
         if retired is not None and model >= retired:
             retired = None  # listed again in a model at/after its retirement: it reappeared
-        history[node] = NodeHistory(min(seen.first_seen, iso), max(seen.last_seen, iso), retired)
+        kind = types.get(node) if iso >= seen.last_seen else None
+        history[node] = NodeHistory(min(seen.first_seen, iso), max(seen.last_seen, iso), retired,
+                                    kind or seen.node_type)
     for node, seen in history.items():
         if node not in listed and seen.retired_model_date is None and seen.last_seen < iso:
             history[node] = replace(seen, retired_model_date=model)
@@ -98,7 +108,7 @@ def load_history(state: dict, bookmark: str | None) -> dict[str, NodeHistory]:
     history: dict[str, NodeHistory] = {}
     for group in state.get("node_history") or []:
         entry = NodeHistory(group["first_seen"], group["last_seen"],
-                            group.get("retired_model_date"))
+                            group.get("retired_model_date"), group.get("node_type"))
         history.update(dict.fromkeys(group["nodes"], entry))
     for node, (first_seen, last_seen) in (state.get("node_dates") or {}).items():
         # Before node_history, a node last seen before the bookmark was emitted as retired;
@@ -118,10 +128,10 @@ def dump_history(history: dict[str, NodeHistory]) -> list[dict]:
         groups.setdefault(history[node], []).append(node)
     return [
         {"first_seen": h.first_seen, "last_seen": h.last_seen,
-         "retired_model_date": h.retired_model_date, "nodes": nodes}
+         "retired_model_date": h.retired_model_date, "node_type": h.node_type, "nodes": nodes}
         for h, nodes in sorted(groups.items(),
                                key=lambda g: (g[0].first_seen, g[0].last_seen,
-                                              g[0].retired_model_date or ""))
+                                              g[0].retired_model_date or "", g[0].node_type or ""))
     ]
 
 
@@ -190,7 +200,8 @@ class NodesStream(Stream):
             if observed is None:
                 continue
             latest, latest_day = observed, day
-            record_observation(history, day, observed)
+            record_observation(history, day, observed,
+                               {node: info["node_type"] for node, info in observed.items()})
         if latest_day is None:
             self.logger.warning("nodes: no source had a node list between %s and %s",
                                 first, last)
@@ -211,7 +222,7 @@ class NodesStream(Stream):
                 continue  # retired in an earlier run and already emitted as such
             yield {
                 "node": node,
-                "node_type": current["node_type"] if current else None,
+                "node_type": current["node_type"] if current else seen.node_type,
                 "is_trading_hub": node in vocabulary.TRADING_HUBS,
                 "reserve_zone": zones.get(node),
                 "first_seen": seen.first_seen,

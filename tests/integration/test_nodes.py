@@ -52,8 +52,8 @@ def test_first_run_dates_every_node_and_marks_retired_ones(fake):
         assert record["first_seen"] == str(present[0])
         assert record["last_seen"] == str(present[-1])
         assert record["retired"] is (node not in latest)
+        assert record["node_type"] == fake.data.node_type(node)  # retired ones keep theirs
         if not record["retired"]:
-            assert record["node_type"] == fake.data.node_type(node)
             assert record["reserve_zone"] == fake.data.reserve_zone(node)
         assert record["is_trading_hub"] is (node in fake.data.trading_hubs)
     assert any(r["retired"] for r in records.values()), "the fake retires nodes each quarter"

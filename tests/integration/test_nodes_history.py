@@ -122,6 +122,9 @@ def test_model_dates_over_two_runs_and_retirements_emitted_once(fake):
     newly_retired = {n for n, e in expected.items()
                      if e["retired"] and e["retired_model_date"] == "2026-09-01"}
     assert newly_retired, "the fake retires nodes at the Sep 1 model"
+    retired_records = [r for r in second.records(NODES) if r["node"] in newly_retired]
+    assert retired_records and all(r["node_type"] == fake.data.node_type(r["node"])
+                                   for r in retired_records)  # type kept from the state
     listed_today = {n for n, _ in fake.data.nodes_on(today)}
     assert set(emitted) == listed_today | newly_retired  # June retirements are not re-sent
     assert emitted == {n: expected[n] for n in emitted}
@@ -163,3 +166,17 @@ def test_state_stays_compact_for_a_full_roster():
     names = sum(len(json.dumps(n)) + 2 for g in state["node_history"] for n in g["nodes"])
     print(f"nodes state: {nodes} nodes, {len(state['node_history'])} groups, {size} bytes")
     assert size < names + 2000  # the names plus a few date groups, no per-node dates
+
+
+def test_a_retired_node_keeps_its_last_known_type():
+    history: dict[str, NodeHistory] = {}
+    record_observation(history, date(2026, 6, 1), ["A", "B"], {"A": "Gennode", "B": "Hub"})
+    record_observation(history, date(2026, 9, 1), ["A"], {"A": None})  # a null never erases
+    assert history["A"].node_type == "Gennode"
+    assert history["B"] == NodeHistory("2026-06-01", "2026-06-01", "2026-09-01", "Hub")
+    record_observation(history, date(2026, 3, 1), ["A"], {"A": "Loadzone"})  # older re-read
+    assert history["A"].node_type == "Gennode"
+    record_observation(history, date(2026, 10, 1), ["A"], {"A": "Loadzone"})  # newer: changes
+    assert history["A"].node_type == "Loadzone"
+    restored = load_history({"node_history": dump_history(history)}, None)
+    assert restored == history
