@@ -33,6 +33,8 @@ class RunSummary:
     flagged: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)
     drift: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: stream -> part -> why no configured source serves it (skipped, not gaps).
+    unserved: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     #: When set, gaps and schema drift also raise alerts (once per condition).
     alerts: AlertSink | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -49,6 +51,15 @@ class RunSummary:
                 context={"market_date": day.isoformat(), "detail": detail},
                 key=day.isoformat(),
             )
+
+    def add_unserved(self, stream: str, part: str, why: str) -> None:
+        """A part of a stream that no source the settings allow can serve (warned once)."""
+        with self._lock:
+            if part in self.unserved[stream]:
+                return
+            self.unserved[stream][part] = why
+        self.logger.warning("%s: no configured source serves the '%s' part; it is skipped, "
+                            "not reported as gaps (%s)", stream, part, why)
 
     def count_fallback(self, stream: str, source: str) -> None:
         """A source failed for a date and the next one was tried."""
@@ -98,6 +109,7 @@ class RunSummary:
                 "flagged_records": dict(self.flagged),
                 "dropped_records": dict(self.dropped),
                 "schema_drift": {k: sorted(v) for k, v in self.drift.items()},
+                "unserved_parts": {s: dict(p) for s, p in self.unserved.items() if p},
             }
 
     def log(self) -> None:

@@ -92,6 +92,8 @@ class CompletenessTracker:
         # (stream, market_date, interval_start) -> (day, interval index), or None when the
         # record is not counted: every series of an interval shares these.
         self._slots: dict[tuple, tuple[date, int] | None] = {}
+        # stream -> (market_date, interval_start, series keys) not yet applied
+        self._pending: dict[str, tuple[date | str, str, list[Hashable]]] = {}
 
     @staticmethod
     def expected_intervals(stream: str) -> int:
@@ -101,10 +103,42 @@ class CompletenessTracker:
     def observe(
         self, stream: str, series_key: Hashable, market_date: date | str, interval_start: str
     ) -> None:
-        """Count one record's interval (``interval_start`` is ISO UTC, e.g. ``...T05:00:00Z``)."""
+        """Count one record's interval (``interval_start`` is ISO UTC, e.g. ``...T05:00:00Z``).
+
+        Every series of an interval arrives in a run: the first record of an interval is
+        applied at once (dates close, and gaps are reported, exactly when they did one by one);
+        the other series of the same interval are batched and applied together when the
+        interval changes. :meth:`close` and :meth:`snapshot` apply pending batches first.
+        """
+        with self._lock:
+            batch = self._pending.get(stream)
+            if batch is not None and batch[1] == interval_start and batch[0] == market_date:
+                batch[2].append(series_key)
+                return
+        self._flush(stream)
+        self._apply(stream, [series_key], market_date, interval_start)
+        with self._lock:
+            self._pending[stream] = (market_date, interval_start, [])
+
+    def _flush(self, stream: str | None = None) -> None:
+        """Apply the pending batch of ``stream`` (or of every stream)."""
+        with self._lock:
+            if stream is None:
+                batches = list(self._pending.items())
+                self._pending.clear()
+            else:
+                batch = self._pending.pop(stream, None)
+                batches = [(stream, batch)] if batch is not None else []
+        for name, (market_date, interval_start, keys) in batches:
+            if keys:
+                self._apply(name, keys, market_date, interval_start)
+
+    def _cached_slot(
+        self, stream: str, market_date: date | str, interval_start: str
+    ) -> tuple[date, int] | None:
         slot_key = (stream, market_date, interval_start)
         try:
-            slot = self._slots[slot_key]
+            return self._slots[slot_key]
         except (KeyError, TypeError):  # TypeError: an unhashable value, never cached
             slot = self._slot(stream, market_date, interval_start)
             try:
@@ -113,9 +147,17 @@ class CompletenessTracker:
                 self._slots[slot_key] = slot
             except TypeError:
                 pass
+            return slot
+
+    def _apply(
+        self, stream: str, keys: list[Hashable], market_date: date | str, interval_start: str
+    ) -> None:
+        """Mark ``interval_start`` received for every series in ``keys``."""
+        slot = self._cached_slot(stream, market_date, interval_start)
         if slot is None:
             return
         day, index = slot
+        bit = 1 << index
         closable: list[date] = []
         with self._lock:
             self._first_date.setdefault(stream, day)
@@ -128,7 +170,9 @@ class CompletenessTracker:
                 if latest is not None and day < latest - _ONE_DAY:
                     return  # a late record for a closed date
                 series = dates[day] = {}
-            series[series_key] = series.get(series_key, 0) | (1 << index)
+            get = series.get
+            for key in keys:
+                series[key] = get(key, 0) | bit
             bounds = self._bounds.get((stream, day))
             if bounds is None:
                 self._bounds[(stream, day)] = [index, index]
@@ -204,6 +248,7 @@ class CompletenessTracker:
 
     def close(self, stream: str | None = None) -> None:
         """Close every open date (of one stream, or all): call at the end of a stream/run."""
+        self._flush(stream)
         with self._lock:
             pending = [
                 (s, d) for s, dates in self._open.items() if stream in (None, s) for d in dates
@@ -219,6 +264,7 @@ class CompletenessTracker:
 
     def snapshot(self) -> dict:
         """JSON-ready totals and the listed gaps (does not close open dates)."""
+        self._flush()
         with self._lock:
             return {
                 "missing_intervals": dict(self.missing_intervals),

@@ -30,6 +30,8 @@ import threading
 from array import array
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from itertools import repeat
+from operator import sub
 
 OUTLIER = "outlier"
 MAD_TO_SIGMA = 1.4826
@@ -111,6 +113,7 @@ class OutlierDetector:
         self.refresh = max(1, refresh)
         self.floor = floor
         self._series: dict[Hashable, _Ring] = {}
+        self._bounded = self.refresh == 1 and floor.absolute > 0
         self._lock = threading.Lock()
 
     @classmethod
@@ -138,9 +141,11 @@ class OutlierDetector:
     def stats(self, history: Iterable[float]) -> tuple[float, float]:
         """(median, scale) of a window."""
         ordered = sorted(history)
+        return self._stats_sorted(ordered, _median(ordered))
+
+    def _stats_sorted(self, ordered: list[float], median: float) -> tuple[float, float]:
         n = len(ordered)
-        median = _median(ordered)
-        mad = _median(sorted([abs(v - median) for v in ordered]))
+        mad = _median(sorted(map(abs, map(sub, ordered, repeat(median, n)))))
         span = ordered[min(n - 1, (n * 95) // 100)] - ordered[(n * 5) // 100]
         scale = max(
             MAD_TO_SIGMA * mad,
@@ -155,19 +160,42 @@ class OutlierDetector:
 
         ``None`` (a missing or invalid value) is ignored and never flagged.
         """
-        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        if type(value) is not float and (
+            value is None or isinstance(value, bool) or not isinstance(value, int | float)
+        ):
             return False
         number = float(value)
         with self._lock:
             ring = self._series.get(series)
             if ring is None:
                 ring = self._series[series] = _Ring(self.window)
-            due = ring.stats is None or ring.stale >= self.refresh
-            if ring.count >= self.min_samples and due:
-                ring.stats = self.stats(ring.window())
+            count = ring.count
+            if count >= self.min_samples and self._bounded:
+                # Statistics are due on every value (refresh 1, never reused): the scale is at
+                # least the absolute floor, so a value within threshold x floor of the median
+                # cannot be an outlier and the MAD is not needed (exact: division is monotonic).
+                ordered = sorted(ring.window())
+                median = _median(ordered)
+                if abs(number - median) / self.floor.absolute <= self.threshold:
+                    stats = None
+                else:
+                    stats = ring.stats = self._stats_sorted(ordered, median)
                 ring.stale = 0
-            stats = ring.stats if ring.count >= self.min_samples else None
-            ring.add(number)
+            elif count >= self.min_samples:
+                if ring.stats is None or ring.stale >= self.refresh:
+                    ring.stats = self.stats(ring.window())
+                    ring.stale = 0
+                stats = ring.stats
+            else:
+                stats = None
+            # _Ring.add, inlined (the hottest call of the quality layer)
+            values = ring.values
+            pos = ring.pos
+            size = len(values)
+            values[pos] = number
+            ring.pos = 0 if pos + 1 == size else pos + 1
+            if count < size:
+                ring.count = count + 1
             ring.stale += 1
         if stats is None:
             return False

@@ -153,6 +153,7 @@ def _is_number(value: object) -> bool:
 
 
 Rule = Callable[[dict], str | None]
+_UNBOUNDED = (float("-inf"), float("inf"))
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,42 @@ class RuleSet:
         family = self.family
         if family is None:
             return []
+        get = record.get
+        if family == "lmp":
+            # Fast path: the four prices are floats, all contract fields set, no forecast.
+            lmp, mec, mcc, mlc = get("lmp"), get("mec"), get("mcc"), get("mlc")
+            if (
+                type(lmp) is float
+                and type(mec) is float
+                and type(mcc) is float
+                and type(mlc) is float
+                and "forecast_issued_utc" not in record
+                and get("market_date")
+                and get("source")
+            ):
+                start, end = get("interval_start_utc"), get("interval_end_utc")
+                if start and end:
+                    low, high = self.value_range or _UNBOUNDED
+                    flags: list[str] = []
+                    if not (
+                        low <= lmp <= high
+                        and low <= mec <= high
+                        and low <= mcc <= high
+                        and low <= mlc <= high
+                    ):
+                        flags.append(RANGE_FLAGS[family])
+                    if abs(lmp - (mec + mcc + mlc)) > COMPONENT_TOLERANCE:
+                        flags.append(COMPONENT_MISMATCH)
+                    if self._bad_interval(start, end):
+                        flags.append(BAD_INTERVAL)
+                    return flags
+        return self._check_general(record)
+
+    def _check_general(self, record: Mapping) -> list[str]:
+        """:meth:`check` for any record (the fast path covers the common LMP record)."""
+        family = self.family
+        if family is None:
+            return []
         flags: list[str] = []
         get = record.get
         for name in REQUIRED_FIELDS:
@@ -214,7 +251,7 @@ class RuleSet:
                 break
         # One pass over the numeric fields: type, range and the LMP component numbers.
         invalid = out_of_range = False
-        low, high = self.value_range or (float("-inf"), float("inf"))
+        low, high = self.value_range or _UNBOUNDED
         numbers: dict[str, float] | None = {} if family == "lmp" else None
         for name in self.numeric_fields(record):
             value = record[name]

@@ -46,6 +46,8 @@ _NOT_SERIES = frozenset(
 
 #: ``invalid_<field>`` flag names of the scored value fields (built once, not per record).
 _INVALID = {name: f"invalid_{name}" for name in (*LMP_FIELDS, "mcp")}
+_INVALID_LMP = _INVALID["lmp"]
+_NO_SOURCE = object()  # never a record's source
 
 
 def series_fields_for(stream: str, primary_keys: Sequence[str] | None = None) -> tuple[str, ...]:
@@ -92,6 +94,8 @@ class StreamQuality:
         self._current_date: str | None = None
         self._current_sources: set[str] = set()  # sources_by_date[_current_date]
         self._last_seen = self._segment_start
+        self._last_source: object = _NO_SOURCE
+        self._lmp = self.rules.family == "lmp"
 
     # -- per record -----------------------------------------------------------------------------
 
@@ -108,24 +112,38 @@ class StreamQuality:
     def check(self, record: dict) -> list[str]:
         """Flag ``record`` in place; return its error flags (empty: record is valid)."""
         flags: list[str] = record.setdefault("quality_flags", [])
-        for flag in self.rules.check(record):
-            if flag not in flags:
-                flags.append(flag)
+        found = self.rules.check(record)
+        if found:
+            for flag in found:
+                if flag not in flags:
+                    flags.append(flag)
         if self.rules.family is None:
             errors = [f for f in flags if is_error(f)] if flags else []
             self._count(record, flags, errors)
             return errors
         get = record.get
-        key = tuple([get(f) for f in self.series_fields])
+        fields = self.series_fields
+        if len(fields) == 2:
+            key: tuple = (get(fields[0]), get(fields[1]))
+        elif len(fields) == 1:
+            key = (get(fields[0]),)
+        else:
+            key = tuple([get(f) for f in fields])
         if self.outliers is not None:
-            outlier = False
-            for name in self.value_fields(record):
-                value = get(name)
-                if flags and (name in flags or _INVALID.get(name, f"invalid_{name}") in flags):
-                    continue
-                outlier |= self.outliers.observe((*key, name), value)
-            if outlier and OUTLIER not in flags:
-                flags.append(OUTLIER)
+            if self._lmp:  # value_fields: just "lmp"
+                skip = "lmp" not in record or (flags and ("lmp" in flags or _INVALID_LMP in flags))
+                observed = not skip and self.outliers.observe((*key, "lmp"), record["lmp"])
+                if observed and OUTLIER not in flags:
+                    flags.append(OUTLIER)
+            else:
+                outlier = False
+                for name in self.value_fields(record):
+                    value = get(name)
+                    if flags and (name in flags or _INVALID.get(name, f"invalid_{name}") in flags):
+                        continue
+                    outlier |= self.outliers.observe((*key, name), value)
+                if outlier and OUTLIER not in flags:
+                    flags.append(OUTLIER)
         if self.completeness is not None:
             market_date = get("market_date")
             if market_date:
@@ -158,7 +176,11 @@ class StreamQuality:
                         self._segment_start = self._last_seen
                     self._current_date = day
                     self._current_sources = self.sources_by_date.setdefault(day, set())
-                self._current_sources.add(str(record.get("source")))
+                    self._last_source = _NO_SOURCE
+                source = record.get("source")
+                if source is not self._last_source:  # most records repeat the last source
+                    self._current_sources.add(str(source))
+                    self._last_source = source
                 self._last_seen = now
         if finished and self._on_date_done:
             self._on_date_done(self.stream, *finished)

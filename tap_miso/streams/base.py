@@ -10,10 +10,11 @@ import hashlib
 import heapq
 import logging
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
@@ -379,6 +380,27 @@ class MisoStream(Stream):
     def _context(self, now: datetime) -> FetchContext:
         return fetch_context(self._miso_tap, self.name, self.logger, now)
 
+    def _part_configured(self, part: str) -> bool:
+        """True when some source the settings allow serves ``part`` (on some dates).
+
+        A part no allowed source serves at all (e.g. net actual interchange, Data Exchange only,
+        without an LGI key) is skipped with one warning per run instead of a gap per date.
+        """
+        known = self.__dict__.setdefault("_parts_configured", {})
+        if part not in known:
+            settings = self._miso_tap.settings
+            serving = [s for s in self.source_specs if s.serves_part(part)]
+            known[part] = any(s.available(settings) for s in serving)
+            if not known[part]:
+                needs = sorted({
+                    f"{s.source} needs {s.product}_api_key"
+                    if s.source in settings.source_preference
+                    else f"{s.source} is not in source_preference"
+                    for s in serving
+                })
+                self._miso_tap.summary.add_unserved(self.name, part, "; ".join(needs) or "none")
+        return known[part]
+
     def _prefetch(
         self, days: list[date], now: datetime
     ) -> Iterator[tuple[date, dict[str, Future]]]:
@@ -431,6 +453,8 @@ class MisoStream(Stream):
         missing: list[str] = []
         for part in self.parts:
             part_specs = [s for s in specs if s.serves_part(part)]
+            if not part_specs and not self._part_configured(part):
+                continue  # a setting rules this part out (warned once): not a gap in MISO's data
             records = self._part_records(ctx, day, part, part_specs, prefetched.get(part))
             if records is None:
                 missing.append(part)
@@ -564,13 +588,24 @@ class MisoStream(Stream):
         record = interval.fields(source_tz)
         record.update(row)
         record["source"] = source
-        record["quality_flags"] = [f"invalid_{name}" for name in invalid]
+        record["quality_flags"] = [f"invalid_{name}" for name in invalid] if invalid else []
         return record
+
+    @cached_property
+    def _hash_values(self) -> Callable[[dict], Any]:
+        """The hashed fields of a record as a tuple (``itemgetter``: one C call)."""
+        return itemgetter(*self.hash_fields) if len(self.hash_fields) > 1 else self._hash_list
+
+    def _hash_list(self, record: dict) -> list:
+        return [record.get(name) for name in self.hash_fields]
 
     def record_hash(self, record: dict) -> str:
         """SHA-256 over the business fields, independent of source and extraction time."""
-        payload = orjson.dumps([record.get(name) for name in self.hash_fields])
-        return hashlib.sha256(payload).hexdigest()
+        try:
+            values = self._hash_values(record)  # a tuple encodes as the same JSON array
+        except KeyError:  # a field absent from this record: hashed as null
+            values = self._hash_list(record)
+        return hashlib.sha256(orjson.dumps(values)).hexdigest()
 
 
 def fetch_context(tap: TapMiso, stream: str, logger: logging.Logger, now: datetime) -> FetchContext:

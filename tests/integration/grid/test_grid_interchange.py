@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import requests
 
-from tap_miso.testing.harness import TapRun
+from tap_miso.testing.harness import TapRun, fake_config, run_tap
 from tests.integration.grid.helpers import DAY, LGI_KEY, TODAY, assert_schema_valid, tap, without
 
 DX, MR, PUBLIC = "data_exchange", "market_report", "public_api"
@@ -61,7 +61,7 @@ def test_interchange_hourly_from_data_exchange_exact(fake, hourly_dx):
     assert_schema_valid(hourly_dx, "interchange_hourly")
 
 
-def test_interchange_hourly_from_report_matches_and_actual_is_a_gap(fake, hourly_dx):
+def test_interchange_hourly_from_report_matches_and_actual_is_unserved(fake, hourly_dx):
     run = tap(fake, "interchange_hourly", [MR])
     records = run.records("interchange_hourly")
     assert {r["kind"] for r in records} == {"scheduled"}
@@ -80,9 +80,27 @@ def test_interchange_hourly_from_report_matches_and_actual_is_a_gap(fake, hourly
         if r["counterparty"] != "TOTAL":
             parts[r["hour_ending"]] = parts.get(r["hour_ending"], 0) + r["interchange_mw"]
     assert all(totals[h] == pytest.approx(parts[h], abs=0.02) for h in totals)
-    gaps = run.summary()["gaps"]["interchange_hourly"]
-    assert len(gaps) == 1 and "actual" in gaps[0]["detail"]
+    # Net actual comes only from the Data Exchange, which this run excludes: a configuration
+    # choice, reported once (summary + one warning), not a gap per date in MISO's data.
+    summary = run.summary()
+    assert "interchange_hourly" not in summary["gaps"]
+    assert summary["unserved_parts"] == {
+        "interchange_hourly": {"actual": "data_exchange is not in source_preference"}}
+    assert run.stderr.count("no configured source serves the 'actual' part") == 1
     assert_schema_valid(run, "interchange_hourly")
+
+
+def test_interchange_hourly_without_a_key_names_the_missing_key_once(fake):
+    config = fake_config(fake, start_date=(DAY - timedelta(days=2)).isoformat(),
+                         end_date=DAY.isoformat(), max_retries=0)  # no lgi_api_key
+    run = run_tap(config, streams=["interchange_hourly"])
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert {r["kind"] for r in run.records("interchange_hourly")} == {"scheduled"}
+    summary = run.summary()
+    assert summary["gap_count"] == 0
+    assert summary["unserved_parts"] == {
+        "interchange_hourly": {"actual": "data_exchange needs lgi_api_key"}}
+    assert run.stderr.count("no configured source serves the 'actual' part") == 1
 
 
 def test_interchange_hourly_scheduled_falls_back_actual_stays(fake):
