@@ -487,37 +487,11 @@ def throughput(
 def memory(args: argparse.Namespace, workdir: Path, results: dict[str, Any]) -> None:
     now, week = bench_clock()
     first = week - timedelta(days=7)
-    out: dict[str, Any] = {}
     with FakeMisoServer(node_count=args.nodes, now=now) as fake:
-        for days in (1, args.memory_days):
-            print(f"[memory] {DA}: {days} day(s) from {first} via market_report", flush=True)
-            tap = Tap(
-                fake,
-                DA,
-                workdir,
-                **BULK_LIMITS,
-                **span(first, days),
-                source_preference=["market_report"],
-            )
-            runs = [tap.run(f"{days}d run {i + 1}") for i in range(args.repeats)]
-            for r in runs:
-                print(
-                    f"  {r.label}: rss {r.max_rss_mb:.0f} MB, {r.records} rec, wall {r.wall:.1f}s",
-                    flush=True,
-                )
-            out[f"{days}d"] = {
-                "rss_mb": [r.max_rss_mb for r in runs],
-                "median_rss_mb": med([r.max_rss_mb for r in runs]),
-                "records": med([r.records for r in runs]),
-                "wall": [r.wall for r in runs],
-                "command": tap.shell_cmd(),
-            }
-    one, many = out["1d"]["median_rss_mb"], out[f"{args.memory_days}d"]["median_rss_mb"]
-    out["ratio"] = many / one
-    print(
-        f"  => 1d {one:.0f} MB, {args.memory_days}d {many:.0f} MB, ratio {many / one:.2f}",
-        flush=True,
-    )
+        out = peak_rss_by_days(
+            fake, DA, workdir, first, (1, args.memory_days), args.repeats,
+            note="via market_report", source_preference=["market_report"],
+        )
     if args.memory_rt5_days:
         out[RT5] = memory_rt5(args, workdir)
     results["memory"] = out
@@ -527,9 +501,7 @@ def memory_rt5(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Peak RSS of 1-day vs N-day 5-minute backfills from the Data Exchange (big day, many
     pages: the path that held a day of decoded pages before they were spooled)."""
     now, week = bench_clock()
-    first = week + timedelta(days=1)
     nodes = args.memory_rt5_nodes or args.nodes
-    out: dict[str, Any] = {"nodes": nodes, "page_size": args.memory_rt5_page_size}
     with FakeMisoServer(
         node_count=nodes,
         now=now,
@@ -537,39 +509,38 @@ def memory_rt5(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         dx_rate_per_minute=100000,
         dx_daily_quota=10**8,
     ) as fake:
-        for days in (1, args.memory_rt5_days):
-            print(
-                f"[memory] {RT5}: {days} day(s) from {first} via data_exchange, {nodes} nodes, "
-                f"page size {args.memory_rt5_page_size}",
-                flush=True,
-            )
-            tap = Tap(
-                fake,
-                RT5,
-                workdir,
-                **BULK_LIMITS,
-                **span(first, days),
-                source_preference=["data_exchange"],
-                pricing_api_key=fake.dx_keys["pricing"][0],
-            )
-            runs = [tap.run(f"{days}d run {i + 1}") for i in range(args.repeats)]
-            for r in runs:
-                print(
-                    f"  {r.label}: rss {r.max_rss_mb:.0f} MB, {r.records} rec, wall {r.wall:.1f}s"
-                    f", {r.requests} calls",
-                    flush=True,
-                )
-            out[f"{days}d"] = {
-                "rss_mb": [r.max_rss_mb for r in runs],
-                "median_rss_mb": med([r.max_rss_mb for r in runs]),
-                "records": med([r.records for r in runs]),
-                "wall": [r.wall for r in runs],
-                "command": tap.shell_cmd(),
-            }
-    one = out["1d"]["median_rss_mb"]
-    many = out[f"{args.memory_rt5_days}d"]["median_rss_mb"]
+        out = peak_rss_by_days(
+            fake, RT5, workdir, week + timedelta(days=1), (1, args.memory_rt5_days),
+            args.repeats,
+            note=f"via data_exchange, {nodes} nodes, page size {args.memory_rt5_page_size}",
+            source_preference=["data_exchange"], pricing_api_key=fake.dx_keys["pricing"][0],
+        )
+    return {"nodes": nodes, "page_size": args.memory_rt5_page_size, **out}
+
+
+def peak_rss_by_days(fake: FakeMisoServer, stream: str, workdir: Path, first: date,
+                     spans: tuple[int, int], repeats: int, *, note: str,
+                     **config: Any) -> dict[str, Any]:
+    """Median peak RSS of ``repeats`` runs of ``stream`` for each number of days in ``spans``,
+    and the ratio of the longer span's median to the shorter one's."""
+    out: dict[str, Any] = {}
+    for days in spans:
+        print(f"[memory] {stream}: {days} day(s) from {first} {note}", flush=True)
+        tap = Tap(fake, stream, workdir, **BULK_LIMITS, **span(first, days), **config)
+        runs = [tap.run(f"{days}d run {i + 1}") for i in range(repeats)]
+        for r in runs:
+            print(f"  {r.label}: rss {r.max_rss_mb:.0f} MB, {r.records} rec, wall {r.wall:.1f}s"
+                  f", {r.requests} calls", flush=True)
+        out[f"{days}d"] = {
+            "rss_mb": [r.max_rss_mb for r in runs],
+            "median_rss_mb": med([r.max_rss_mb for r in runs]),
+            "records": med([r.records for r in runs]),
+            "wall": [r.wall for r in runs],
+            "command": tap.shell_cmd(),
+        }
+    one, many = out[f"{spans[0]}d"]["median_rss_mb"], out[f"{spans[1]}d"]["median_rss_mb"]
     out["ratio"] = many / one
-    print(f"  => {RT5}: 1d {one:.0f} MB, {args.memory_rt5_days}d {many:.0f} MB, "
+    print(f"  => {stream}: {spans[0]}d {one:.0f} MB, {spans[1]}d {many:.0f} MB, "
           f"ratio {many / one:.2f}", flush=True)
     return out
 
