@@ -30,6 +30,7 @@ Scenarios:
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -522,12 +523,24 @@ def peak_rss_by_days(fake: FakeMisoServer, stream: str, workdir: Path, first: da
                      spans: tuple[int, int], repeats: int, *, note: str,
                      **config: Any) -> dict[str, Any]:
     """Median peak RSS of ``repeats`` runs of ``stream`` for each number of days in ``spans``,
-    and the ratio of the longer span's median to the shorter one's."""
+    and the ratio of the longer span's median to the shorter one's.
+
+    The tap's peak RSS depends on how fast the fake answers (a page the fake has cached comes
+    back at once, so more of a date is in flight): an untimed run of the longest span first
+    warms every date, then the spans' runs alternate, so both are measured against a warm fake.
+    """
     out: dict[str, Any] = {}
+    taps = {days: Tap(fake, stream, workdir, **BULK_LIMITS, **span(first, days), **config)
+            for days in spans}
+    print(f"[memory] {stream}: warm-up run of {max(spans)} days from {first} {note}", flush=True)
+    taps[max(spans)].run("warm-up")
+    runs_by_days: dict[int, list[Any]] = {days: [] for days in spans}
+    for i in range(repeats):
+        for days in spans:
+            runs_by_days[days].append(taps[days].run(f"{days}d run {i + 1}"))
     for days in spans:
+        tap, runs = taps[days], runs_by_days[days]
         print(f"[memory] {stream}: {days} day(s) from {first} {note}", flush=True)
-        tap = Tap(fake, stream, workdir, **BULK_LIMITS, **span(first, days), **config)
-        runs = [tap.run(f"{days}d run {i + 1}") for i in range(repeats)]
         for r in runs:
             print(f"  {r.label}: rss {r.max_rss_mb:.0f} MB, {r.records} rec, wall {r.wall:.1f}s"
                   f", {r.requests} calls", flush=True)
@@ -604,7 +617,9 @@ def ratelimit(args: argparse.Namespace, workdir: Path, results: dict[str, Any]) 
             for i in range(args.rl_repeats):
                 fake.reset_limits()  # the fake's window starts empty; the tap is a new process
                 fake.reset_log()
+                started = time.monotonic()  # the fake logs request times on this clock
                 run = tap.run(f"{name} {i + 1}", timeout=3600)
+                ended = time.monotonic()
                 log = fake.requests
                 dx_log = [r for r in log if r.path.startswith("/pricing/")]
                 calls = len(dx_log)
@@ -632,6 +647,8 @@ def ratelimit(args: argparse.Namespace, workdir: Path, results: dict[str, Any]) 
                         "records": run.records,
                         "returncode": run.returncode,
                         "statuses": run.extra["statuses"],
+                        "breakdown": wall_breakdown(dx_log, started, ended, args.rl_rate,
+                                                    concurrency),
                     }
                 )
                 print(
@@ -640,6 +657,7 @@ def ratelimit(args: argparse.Namespace, workdir: Path, results: dict[str, Any]) 
                     f"{run.records} rec, fetch span {fetch_span:.1f}s, cpu {run.cpu:.1f}s",
                     flush=True,
                 )
+                print(f"    breakdown: {runs[-1]['breakdown']}", flush=True)
             out["runs"][name] = {
                 "concurrency": concurrency,
                 "runs": runs,
@@ -652,6 +670,48 @@ def ratelimit(args: argparse.Namespace, workdir: Path, results: dict[str, Any]) 
             out["runs"]["sequential"]["median_wall"] / out["runs"]["concurrent"]["median_wall"]
         )
     results["ratelimit"] = out
+
+
+def wall_breakdown(dx_log: list, started: float, ended: float, rate: float,
+                   concurrency: int) -> dict[str, float]:
+    """Where a rate-limited run's wall goes (seconds): start-up before the first call; the call
+    spacing above ``60 / rate`` per call; the last call's latency; the tail after its response.
+    Also how long fewer than ``concurrency`` calls were in flight while fetching."""
+    if not dx_log:
+        return {}
+    arrivals = sorted(r.time for r in dx_log)
+    last = max(dx_log, key=lambda r: r.time + r.duration)
+    spacing = 60.0 / rate
+    events = sorted([(r.time, 1) for r in dx_log] + [(r.time + r.duration, -1) for r in dx_log])
+    short = 0.0
+    inflight, prev = 0, events[0][0]
+    for t, delta in events:
+        if inflight < concurrency:
+            short += t - prev
+        inflight += delta
+        prev = t
+    # Client turnaround: previous page's response sent -> next page of the same walk arrives
+    # (reading and spooling the body, limiter wait, semaphore wait).
+    by_walk: dict[tuple, list] = {}
+    for r in dx_log:
+        query = {k: v for k, v in r.query.items() if k != "pageNumber"}
+        by_walk.setdefault((r.path, tuple(sorted(query.items()))), []).append(r)
+    turns = [b.time - (a.time + a.duration)
+             for walk in by_walk.values()
+             for a, b in itertools.pairwise(sorted(walk, key=lambda r: r.time))]
+    return {
+        "turnaround_median": round(statistics.median(turns), 3) if turns else 0.0,
+        "turnaround_max": round(max(turns), 3) if turns else 0.0,
+        "latency_median": round(statistics.median(r.duration for r in dx_log), 3),
+        "startup": round(arrivals[0] - started, 2),
+        "pacing_ideal": round((len(arrivals) - 1) * spacing, 2),
+        "pacing_extra": round(arrivals[-1] - arrivals[0] - (len(arrivals) - 1) * spacing, 2),
+        "gaps_over_spacing": round(sum(max(0.0, b - a - spacing)
+                                       for a, b in itertools.pairwise(arrivals)), 2),
+        "last_latency": round(last.time + last.duration - arrivals[-1], 2),
+        "tail": round(ended - (last.time + last.duration), 2),
+        "under_concurrency": round(short, 2),
+    }
 
 
 def detect_quality_switch(explicit: str | None) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ rejects hours that MISO's 24-hour days contain (T2, T3).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 
 EST = timezone(timedelta(hours=-5), "EST")
@@ -21,6 +21,11 @@ class Interval:
 
     start: datetime
     end: datetime
+    #: ``(source_timezone, fields)`` of the last `fields` call: every node of an interval
+    #: shares one Interval object, so most calls are a dict copy. Not part of eq/hash.
+    _last_fields: tuple[str, dict[str, str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def market_date(self) -> date:
@@ -31,8 +36,12 @@ class Interval:
         """The record-contract time fields (DESIGN.md §3), as a new dict the caller may extend.
 
         Every node of an interval shares these strings, so they are formatted once per
-        ``(start, end, source_timezone)`` and cached (:data:`_FIELDS_CACHE`).
+        ``(start, end, source_timezone)`` and cached (:data:`_FIELDS_CACHE`), and the dict of
+        the last call is kept on the instance and copied.
         """
+        last = self._last_fields
+        if last is not None and last[0] == source_timezone:
+            return last[1].copy()
         key = (self.start, self.end, source_timezone)
         texts = _FIELDS_CACHE.get(key)
         if texts is None:
@@ -44,13 +53,15 @@ class Interval:
                 self.market_date.isoformat(),
                 format_local(self.start, source_timezone),
             )
-        return {
+        fields = {
             "interval_start_utc": texts[0],
             "interval_end_utc": texts[1],
             "market_date": texts[2],
             "interval_start_local": texts[3],
             "source_timezone": source_timezone,
         }
+        object.__setattr__(self, "_last_fields", (source_timezone, fields))  # frozen: a cache
+        return fields.copy()
 
 
 #: ``Interval.fields`` strings per (start, end, source time zone). Equal instants format the

@@ -14,17 +14,18 @@ from datetime import date
 from typing import Any, BinaryIO
 
 from .anchors import (
+    DISCLAIMER_PREFIX,
     Header,
     UnexpectedColumns,
     check_columns,
     find_header,
     first_nonblank,
-    is_anchor_row,
     is_disclaimer_row,
     norm,
 )
 from .cells import cell_text, parse_date, parse_label, parse_zone, zone_in_range
 from .errors import PayloadError, guarded_iter, payload_guard
+from .lmp_table import FIELDS, VALUE_INDEX, HourColumns, LmpNode, LmpTable
 from .rows import (
     Row,
     flag,
@@ -99,8 +100,33 @@ def parse_lmp_csv(
     ``_invalid``; sorted by (market_date, hour_ending, node). ``market_date`` (keyword) is a
     fallback for files whose preamble has no date line.
     """
+    table = read_lmp_csv(
+        data, market_date=market_date, on_unexpected_columns=on_unexpected_columns
+    )
+    return table.rows()
+
+
+_LMP_ANCHORS = ("Node", "MARKET_DAY")
+_LMP_ANCHORS_NORM = frozenset(norm(name) for name in _LMP_ANCHORS)
+
+
+def _is_lmp_junk(row: Sequence[str]) -> bool:
+    """``is_anchor_row(row, _LMP_ANCHORS) or is_disclaimer_row(row)`` in one scan."""
+    first = first_nonblank(row)
+    return first is not None and (
+        norm(first[1]) in _LMP_ANCHORS_NORM or first[1].upper().startswith(DISCLAIMER_PREFIX)
+    )
+
+
+def read_lmp_csv(
+    data: bytes,
+    *,
+    market_date: date | None = None,
+    on_unexpected_columns: UnexpectedColumns = None,
+) -> LmpTable:
+    """`parse_lmp_csv`'s rows in columnar form (`LmpTable`), for the pricing streams."""
     rows = iter(_csv_rows(data, LMP_CSV))
-    header, preamble = find_header(rows, ("Node", "MARKET_DAY"), LMP_CSV)
+    header, preamble = find_header(rows, _LMP_ANCHORS, LMP_CSV)
     hours = he_columns(header.columns)
     check_columns(
         header,
@@ -112,54 +138,63 @@ def parse_lmp_csv(
     )
     archive_layout = header.has("MARKET_DAY")
     file_date = None if archive_layout else _preamble_date(preamble, market_date, LMP_CSV)
+    columns = HourColumns([(header.positions[norm(name)], hour) for name, hour in hours.items()])
+
+    def at(row: Sequence[str], position: int | None) -> str:
+        return row[position].strip() if position is not None and position < len(row) else ""
+
+    node_at, type_at, value_at = (header.position(name) for name in ("Node", "Type", "Value"))
+    day_at = header.position("MARKET_DAY")
+    days: dict[str, date | None] = {}  # archive layout: MARKET_DAY text -> date
 
     # §4.2: rows are grouped by node or by Value depending on the sample, so pivot by key.
-    pivot: dict[tuple[date, int, str], Row] = {}
-    seen: set[tuple[date, int, str, str]] = set()
+    pivot: dict[tuple[date, str], LmpNode] = {}
     unknown_values: set[str] = set()
     for row in rows:
-        if is_anchor_row(row, ("Node", "MARKET_DAY")) or is_disclaimer_row(row):
+        if _is_lmp_junk(row):
             continue
-        node = cell_text(header.cell(row, "Node"))
-        value_kind = cell_text(header.cell(row, "Value")).upper()
-        day = parse_date(header.cell(row, "MARKET_DAY")) if archive_layout else file_date
+        node = at(row, node_at)
+        value_kind = at(row, value_at).upper()
+        if archive_layout:
+            raw_day = row[day_at] if day_at is not None and day_at < len(row) else None
+            try:
+                day = days[raw_day]
+            except KeyError:
+                day = days[raw_day] = parse_date(raw_day)
+        else:
+            day = file_date
         if not node or not value_kind or day is None:
             continue  # footer/label row: key fields do not parse (§4.1 Footer)
-        field = {"LMP": "lmp", "MCC": "mcc", "MLC": "mlc"}.get(value_kind)
-        if field is None:  # there is no MEC row (§4.2 Values); anything else is drift
+        index = VALUE_INDEX.get(value_kind)
+        if index is None:  # there is no MEC row (§4.2 Values); anything else is drift
             unknown_values.add(value_kind)
             continue
-        for name, hour in hours.items():
+        entry = pivot.get((day, node))
+        if entry is None:
+            # A node without MCC/MLC rows keeps None there, never 0 (§4.2 Numbers).
+            entry = pivot[(day, node)] = LmpNode(at(row, type_at) or None)
+        field = FIELDS[index]
+        if entry.values[index] is not None:  # the first row of a (node, Value) is kept
+            skipped = [hour for _, _, hour in columns.columns]
+        else:
+            skipped = columns.fill(entry, index, row)
+        for hour in skipped:
             key = (day, hour, node)
-            out = pivot.get(key)
-            if out is None:
-                # A node without MCC/MLC rows keeps None there, never 0 (§4.2 Numbers).
-                out = new_row(
-                    market_date=day,
-                    node=node,
-                    node_type=cell_text(header.cell(row, "Type")) or None,
-                    hour_ending=hour,
-                    lmp=None,
-                    mcc=None,
-                    mlc=None,
-                )
-                set_hour_ending(out, hour)
-                pivot[key] = out
-            if (*key, field) in seen:
-                log.warning("%s: duplicate %s row for %s; first kept", LMP_CSV, field, key)
-                continue
-            seen.add((*key, field))
-            set_number(out, field, header.cell(row, name))
+            log.warning("%s: duplicate %s row for %s; first kept", LMP_CSV, field, key)
     if unknown_values:
         log.warning("%s: ignored rows with unknown Value %s", LMP_CSV, sorted(unknown_values))
     if not pivot:
         raise PayloadError(LMP_CSV, "no data rows after the header")
-    return iter(
-        sorted(
-            pivot.values(),
-            key=lambda r: (r["market_date"], hour_sort_key(r["hour_ending"]), r["node"]),
-        )
+    by_day: dict[date, list[tuple[str, LmpNode]]] = {}
+    for (day, node), entry in pivot.items():
+        by_day.setdefault(day, []).append((node, entry))
+    return LmpTable(
+        columns.hours, [(day, sorted(by_day[day], key=_first)) for day in sorted(by_day)]
     )
+
+
+def _first(pair: tuple[str, LmpNode]) -> str:
+    return pair[0]
 
 
 def parse_asm_csv(

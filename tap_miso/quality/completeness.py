@@ -120,6 +120,22 @@ class CompletenessTracker:
         with self._lock:
             self._pending[stream] = (market_date, interval_start, [])
 
+    def observe_run(
+        self, stream: str, keys: list[Hashable], market_date: date | str, interval_start: str
+    ) -> None:
+        """:meth:`observe` of every series in ``keys`` (one interval), in order, in one call."""
+        if not keys:
+            return
+        with self._lock:
+            batch = self._pending.get(stream)
+            if batch is not None and batch[1] == interval_start and batch[0] == market_date:
+                batch[2].extend(keys)
+                return
+        self._flush(stream)
+        self._apply(stream, [keys[0]], market_date, interval_start)
+        with self._lock:
+            self._pending[stream] = (market_date, interval_start, keys[1:])
+
     def _flush(self, stream: str | None = None) -> None:
         """Apply the pending batch of ``stream`` (or of every stream)."""
         with self._lock:

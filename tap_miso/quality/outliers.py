@@ -15,20 +15,24 @@ buffer holds ``min_samples`` values (no flags while warming up). The flagged val
 the buffer (median and MAD are robust to it) and is never altered or dropped.
 
 Memory is bounded: ``window`` floats per series (``array('d')``), about 12 MB for every node of
-``lmp_real_time_5min``. The scale floors keep flat series (zero MCPs, constant schedules) from
-turning cent-sized moves into outliers; the defaults are tuned so real-market behaviour (energy
-price spikes of several times the level, scarcity adders of a few hundred $/MW, wind and solar
-ramps) is not flagged, while gross data errors (a $/MWh value in the thousands in a $30 series,
-a 20 GW slip in an interchange schedule) are. Limitation: in series with a large daily cycle
-(load) the MAD is the cycle's spread, so only deviations of about ``threshold`` times that
-spread are flagged (a unit slip, not a load falling to a tenth); the range rules cover the rest.
+``lmp_real_time_5min``; hourly detectors, which need the median of every value, also keep their
+window sorted (a list of 48 floats, ~1.6 KB per series, ~8 MB for ``lmp_day_ahead_hourly``) so
+the median is read, not sorted, per value. The scale floors keep flat series (zero MCPs,
+constant schedules) from turning cent-sized moves into outliers; the defaults are tuned so
+real-market behaviour (energy price spikes of several times the level, scarcity adders of a few
+hundred $/MW, wind and solar ramps) is not flagged, while gross data errors (a $/MWh value in
+the thousands in a $30 series, a 20 GW slip in an interchange schedule) are. Limitation: in
+series with a large daily cycle (load) the MAD is the cycle's spread, so only deviations of
+about ``threshold`` times that spread are flagged (a unit slip, not a load falling to a tenth);
+the range rules cover the rest.
 """
 
 from __future__ import annotations
 
 import threading
 from array import array
-from collections.abc import Hashable, Iterable
+from bisect import bisect_left, insort
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import sub
@@ -60,19 +64,27 @@ FAMILY_FLOORS = {
 
 
 class _Ring:
-    __slots__ = ("count", "pos", "stale", "stats", "values")
+    """Last ``size`` values of one series, in arrival order (``values``, a ring).
 
-    def __init__(self, size: int) -> None:
+    Detectors that need the median of every value (``refresh`` 1) also keep ``ordered``: the
+    window's values sorted, updated by bisection (``None`` while the window holds a NaN, which
+    has no place in a sorted list: the window is then sorted on demand as before).
+    """
+
+    __slots__ = ("count", "nans", "ordered", "pos", "stale", "stats", "values")
+
+    def __init__(self, size: int, ordered: bool = False) -> None:
         self.values = array("d", bytes(8 * size))
         self.count = 0
         self.pos = 0
         self.stats: tuple[float, float] | None = None
         self.stale = 0
+        self.nans = 0
+        self.ordered: list[float] | None = [] if ordered else None
 
     def add(self, value: float) -> None:
-        self.values[self.pos] = value
-        self.pos = (self.pos + 1) % len(self.values)
-        self.count = min(self.count + 1, len(self.values))
+        """Append ``value`` (evicting the oldest when full), keeping ``ordered`` in step."""
+        _push(self, float(value), len(self.values))
 
     def items(self) -> list[float]:
         return list(self.values[: self.count]) if self.count < len(self.values) else list(
@@ -82,6 +94,34 @@ class _Ring:
     def window(self) -> array:
         """The filled part of the buffer (order does not matter to median/MAD/span)."""
         return self.values[: self.count] if self.count < len(self.values) else self.values
+
+
+def _push(ring: _Ring, number: float, size: int) -> None:
+    """Store ``number`` in ``ring`` (a ring of ``size`` values); maintain ``ordered``."""
+    values = ring.values
+    pos = ring.pos
+    count = ring.count
+    old = values[pos]  # evicted when the ring is full
+    values[pos] = number
+    ring.pos = 0 if pos + 1 == size else pos + 1
+    if count < size:
+        ring.count = count + 1
+    ring.stale += 1
+    ordered = ring.ordered
+    if ordered is None and not ring.nans:
+        return  # a detector without a sorted window
+    if number != number:
+        ring.nans += 1
+    if count == size and old != old:
+        ring.nans -= 1
+    if ring.nans:
+        ring.ordered = None
+    elif ordered is None:  # the last NaN just left: sort once, then maintain again
+        ring.ordered = sorted(values if count == size else values[: count + 1])
+    else:
+        if count == size:
+            del ordered[bisect_left(ordered, old)]
+        insort(ordered, number)
 
 
 def _median(sorted_values: list[float]) -> float:
@@ -158,49 +198,99 @@ class OutlierDetector:
     def observe(self, series: Hashable, value: float | None) -> bool:
         """Score ``value`` against its series' window, then add it. True when it is an outlier.
 
-        ``None`` (a missing or invalid value) is ignored and never flagged.
+        ``None`` (a missing or invalid value) is ignored and never flagged. (The code of
+        :meth:`observe_many` for one value, inlined: this is called once per record.)
         """
         if type(value) is not float and (
             value is None or isinstance(value, bool) or not isinstance(value, int | float)
         ):
             return False
         number = float(value)
+        window, threshold = self.window, self.threshold
         with self._lock:
             ring = self._series.get(series)
             if ring is None:
-                ring = self._series[series] = _Ring(self.window)
+                ring = self._series[series] = _Ring(window, ordered=self._bounded)
             count = ring.count
-            if count >= self.min_samples and self._bounded:
-                # Statistics are due on every value (refresh 1, never reused): the scale is at
-                # least the absolute floor, so a value within threshold x floor of the median
-                # cannot be an outlier and the MAD is not needed (exact: division is monotonic).
-                ordered = sorted(ring.window())
+            if count < self.min_samples:
+                stats = None
+            elif self._bounded:
+                ordered = ring.ordered
+                if ordered is None:
+                    ordered = sorted(ring.window())
                 median = _median(ordered)
-                if abs(number - median) / self.floor.absolute <= self.threshold:
+                if abs(number - median) / self.floor.absolute <= threshold:
                     stats = None
                 else:
                     stats = ring.stats = self._stats_sorted(ordered, median)
                 ring.stale = 0
-            elif count >= self.min_samples:
-                if ring.stats is None or ring.stale >= self.refresh:
-                    ring.stats = self.stats(ring.window())
-                    ring.stale = 0
-                stats = ring.stats
             else:
-                stats = None
-            # _Ring.add, inlined (the hottest call of the quality layer)
-            values = ring.values
-            pos = ring.pos
-            size = len(values)
-            values[pos] = number
-            ring.pos = 0 if pos + 1 == size else pos + 1
-            if count < size:
-                ring.count = count + 1
-            ring.stale += 1
-        if stats is None:
-            return False
-        median, scale = stats
-        return abs(number - median) / scale > self.threshold
+                stats = ring.stats
+                if stats is None or ring.stale >= self.refresh:
+                    stats = ring.stats = self.stats(ring.window())
+                    ring.stale = 0
+            _push(ring, number, window)
+        return stats is not None and abs(number - stats[0]) / stats[1] > threshold
+
+    def observe_many(
+        self, series: Sequence[Hashable], values: Sequence[float | None]
+    ) -> list[int]:
+        """:meth:`observe` each ``(series[i], values[i])`` in order; the outliers' indexes."""
+        flagged: list[int] = []
+        rings = self._series
+        window, min_samples, refresh = self.window, self.min_samples, self.refresh
+        threshold, bounded, floor = self.threshold, self._bounded, self.floor.absolute
+        stats_sorted, stats_of = self._stats_sorted, self.stats
+        with self._lock:
+            for i, value in enumerate(values):
+                if type(value) is not float and (
+                    value is None or isinstance(value, bool) or not isinstance(value, int | float)
+                ):
+                    continue
+                number = float(value)
+                key = series[i]
+                ring = rings.get(key)
+                if ring is None:
+                    ring = rings[key] = _Ring(window, ordered=bounded)
+                count = ring.count
+                if bounded:
+                    if count >= min_samples:
+                        # Statistics are due on every value (refresh 1, never reused): the
+                        # scale is at least the absolute floor, so a value within threshold x
+                        # floor of the median cannot be an outlier and the MAD is not needed
+                        # (exact: division is monotonic).
+                        ordered = ring.ordered
+                        if ordered is None:  # a NaN in the window: sort it as it is
+                            ordered = sorted(ring.values if count == window
+                                             else ring.values[:count])
+                        mid = count // 2
+                        median = (ordered[mid] if count % 2
+                                  else (ordered[mid - 1] + ordered[mid]) / 2)
+                        if abs(number - median) / floor > threshold:
+                            median, scale = ring.stats = stats_sorted(ordered, median)
+                            if abs(number - median) / scale > threshold:
+                                flagged.append(i)
+                        ring.stale = 0
+                    _push(ring, number, window)
+                    continue
+                if count >= min_samples:
+                    stats = ring.stats
+                    if stats is None or ring.stale >= refresh:
+                        stats = ring.stats = stats_of(
+                            ring.values if count == window else ring.values[:count]
+                        )
+                        ring.stale = 0
+                    if abs(number - stats[0]) / stats[1] > threshold:
+                        flagged.append(i)
+                # _push without the sorted window, inlined (the hottest lines of the layer)
+                values_ = ring.values
+                pos = ring.pos
+                values_[pos] = number
+                ring.pos = 0 if pos + 1 == window else pos + 1
+                if count < window:
+                    ring.count = count + 1
+                ring.stale += 1
+        return flagged
 
     @property
     def series_count(self) -> int:

@@ -10,7 +10,7 @@ from singer_sdk import typing as th
 
 from tap_miso import timeutil, vocabulary
 from tap_miso.http.errors import NoDataError
-from tap_miso.parsers.csv_reports import parse_lmp_csv
+from tap_miso.parsers.csv_reports import read_lmp_csv
 from tap_miso.parsers.errors import PayloadError
 from tap_miso.parsers.json_feeds import parse_dx_lmp_records
 from tap_miso.sources import data_exchange as dx
@@ -127,14 +127,18 @@ def parse_dx_hourly_lmp(
     for he, r in dx.dx_hours(ctx, day, records, "LMP"):
         parsed.append((he, r["node"], r["lmp"], r["mec"], r["mcc"], r["mlc"], list(r["_invalid"])))
     parsed.sort(key=lambda t: (t[0], t[1]))
+    intervals: dict[int, timeutil.Interval] = {}  # every node of an hour shares it
     for he, node, lmp, mec, mcc, mlc, invalid in parsed:
+        interval = intervals.get(he)
+        if interval is None:
+            interval = intervals[he] = timeutil.hour_ending_interval(day, he)
         yield lmp_row(
             node=node,
             node_type=types.get(node),
             price_type=price_type,
             revision=revision,
             hour_ending=he,
-            interval=timeutil.hour_ending_interval(day, he),
+            interval=interval,
             lmp=lmp,
             mec=mec,
             mcc=mcc,
@@ -146,30 +150,58 @@ def parse_dx_hourly_lmp(
 def parse_lmp_report(
     ctx: FetchContext, day: date, data: bytes, price_type: str, revision: str | None
 ) -> Iterator[Row]:
-    """An LMP CSV report -> rows (already sorted by hour, node by the parser)."""
-    intervals: dict[int, timeutil.Interval] = {}  # every node of an hour shares it
-    for r in parse_lmp_csv(data):
-        if r["market_date"] is not None and r["market_date"] != day:
-            raise PayloadError(
-                "lmp_csv", f"file says market date {r['market_date']}, expected {day}"
+    """An LMP CSV report -> rows sorted by (hour, node), `lmp_row`'s fields in its order.
+
+    Built straight from the parser's columnar table (`read_lmp_csv`): per node, the type,
+    hub flag and the 24 MEC values are computed once, then each row is one dict.
+    """
+    table = read_lmp_csv(data)
+    for he in table.hours:  # checked before any row goes out (a part is served whole)
+        if not 1 <= he <= 24:  # MISO days have 24 hours, EST all year (FORMATS §1)
+            raise PayloadError("lmp_csv", f"hour-ending column HE {he} is outside HE 1..24")
+    starts = table.hour_flags()
+    empty: list[float | None] = [None] * len(table.hours)
+    for market_date, entries in table.days:
+        if market_date != day:
+            raise PayloadError("lmp_csv", f"file says market date {market_date}, expected {day}")
+        nodes = []
+        for node, entry in entries:
+            lmp, mcc, mlc = (values or empty for values in entry.values)
+            mec = [
+                round(a - b - c, 6) if a is not None and b is not None and c is not None else None
+                for a, b, c in zip(lmp, mcc, mlc, strict=True)
+            ]
+            nodes.append(
+                (
+                    node,
+                    _node_type(entry.node_type),
+                    node in vocabulary.TRADING_HUBS,
+                    lmp,
+                    mec,
+                    mcc,
+                    mlc,
+                    entry.invalid,
+                )
             )
-        he = r["hour_ending"]
-        interval = intervals.get(he)
-        if interval is None:
-            interval = intervals[he] = timeutil.hour_ending_interval(day, he)
-        yield lmp_row(
-            node=r["node"],
-            node_type=r["node_type"],
-            price_type=price_type,
-            revision=revision,
-            hour_ending=he,
-            interval=interval,
-            lmp=r["lmp"],
-            mec=None,
-            mcc=r["mcc"],
-            mlc=r["mlc"],
-            invalid=list(r["_invalid"]),
-        )
+        for slot, he in enumerate(table.hours):
+            interval = timeutil.hour_ending_interval(day, he)  # every node of an hour shares it
+            start = starts[slot]
+            for node, node_type, hub, lmp, mec, mcc, mlc, invalid in nodes:
+                flags = invalid[slot] if invalid is not None else None
+                yield {
+                    "interval": interval,
+                    "node": node,
+                    "node_type": node_type,
+                    "is_trading_hub": hub,
+                    "price_type": price_type,
+                    "revision": revision,
+                    "hour_ending": he,
+                    "lmp": lmp[slot],
+                    "mec": mec[slot],
+                    "mcc": mcc[slot],
+                    "mlc": mlc[slot],
+                    "_invalid": [*start, *flags] if flags else list(start),
+                }
 
 
 # -- lmp_day_ahead_hourly -----------------------------------------------------------------------

@@ -35,7 +35,7 @@ import orjson
 import requests
 from singer_sdk import typing as th
 
-from tap_miso import timeutil
+from tap_miso import timeutil, vocabulary
 from tap_miso.http.errors import InvalidPayloadError, MisoHttpError, NoDataError
 from tap_miso.parsers import (
     dx_time,
@@ -62,7 +62,9 @@ from tap_miso.streams.base import MisoStream
 from tap_miso.streams.pricing import (
     LMP_HASH_FIELDS,
     LMP_PROPERTIES,
+    _node_type,
     already_final,
+    derive_mec,
     lmp_row,
     load_latest_revision,
 )
@@ -309,33 +311,79 @@ def load_dx(ctx: FetchContext, day: date, part: str) -> tuple[str | None, Iterab
 def parse_dx(
     ctx: FetchContext, day: date, part: str, loaded: tuple[str | None, Iterable[bytes]]
 ) -> Iterator[Row]:
-    """DX 5-minute LMP records -> rows, ascending by interval then node."""
+    """DX 5-minute LMP records -> rows, ascending by interval then node.
+
+    The hot path of the stream (750,000 records per part and day): `placed` and `source_row`
+    fused into one loop with the same rows, skips and log lines; the interval, its hour ending
+    and raw label are worked out once per run of records sharing a time object, a node's
+    type and hub flag once per node.
+    """
     revision, pages = loaded
     types = node_types(ctx, day)
     rows = parse_dx_lmp_records(
         dx_in_time_order(pages), on_unexpected_columns=ctx.drift_callback(DATA_EXCHANGE)
     )
+    facts: dict[str, tuple[str | None, bool]] = {}  # node -> (node_type, is_trading_hub)
+    unusable = other_day = 0
     last_time: Any = None
+    last_label: datetime | None = None
+    interval: timeutil.Interval | None = None
+    on_day = False
+    he = 0
     raw_label: str | None = None
-    for interval, r in placed(
-        ctx,
-        day,
-        rows,
-        DX_LABEL,
-        DATA_EXCHANGE,
-        label_of=lambda r: r["time"].start,
-        required=("node",),
-    ):
-        if r["time"] is not last_time:  # one time object per run of records (parser)
-            last_time = r["time"]
-            raw_label = dx_raw_label(last_time)
-        yield source_row(
-            interval,
-            r,
-            types,
-            raw_label=raw_label,
-            price_type=part,
-            revision=revision,
+    for r in rows:
+        time = r["time"]
+        if time is not last_time:  # one time object per run of records (parser)
+            last_time = time
+            raw_label = dx_raw_label(time)
+            label = time.start
+            if label is not None and label != last_label:
+                last_label, interval = label, five_minute_interval(label, DX_LABEL)
+                on_day = interval.market_date == day
+                he = hour_ending_of(interval) if on_day else 0
+        else:
+            label = last_label if time.start is not None else None
+        node = r.get("node")
+        if label is None or node is None:
+            unusable += 1
+            continue
+        if not on_day:
+            other_day += 1
+            continue
+        fact = facts.get(node)
+        if fact is None:
+            fact = facts[node] = (_node_type(types.get(node)), node in vocabulary.TRADING_HUBS)
+        lmp, mec, mcc, mlc = r["lmp"], r.get("mec"), r["mcc"], r["mlc"]
+        yield {
+            "interval": interval,
+            "node": node,
+            "node_type": fact[0],
+            "is_trading_hub": fact[1],
+            "price_type": part,
+            "revision": revision,
+            "hour_ending": he,
+            "lmp": lmp,
+            "mec": mec if mec is not None else derive_mec(lmp, mcc, mlc),
+            "mcc": mcc,
+            "mlc": mlc,
+            "_invalid": list(r["_invalid"]),
+            "raw_time_label": raw_label,
+        }
+    if unusable:
+        ctx.logger.warning(
+            "%s %s: %s: %d rows without a usable time label or key skipped",
+            ctx.stream,
+            day,
+            DATA_EXCHANGE,
+            unusable,
+        )
+    if other_day:
+        ctx.logger.info(
+            "%s %s: %s: %d rows of other market dates skipped",
+            ctx.stream,
+            day,
+            DATA_EXCHANGE,
+            other_day,
         )
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tap_miso.quality import CompletenessTracker, OutlierDetector, RuleSet
-from tap_miso.quality.outliers import FAMILY_FLOORS, MAD_TO_SIGMA
+from tap_miso.quality.outliers import FAMILY_FLOORS, MAD_TO_SIGMA, ScaleFloor
 
 from .helpers import five_min_fields, hourly_fields
 
@@ -138,3 +138,47 @@ def test_hourly_outlier_shortcut_flags_exactly_what_full_statistics_flag(family)
         flags.append(fast.observe(series, value))
         assert flags[-1] == full.observe(series, value), step
     assert 0 < sum(flags) < len(flags)
+
+
+def _reference_observe(window: list[float], value: float, detector: OutlierDetector) -> bool:
+    """The detector's decision from the window sorted afresh (the original algorithm)."""
+    if len(window) < detector.min_samples:
+        return False
+    median, scale = detector.stats(window)
+    return abs(value - median) / scale > detector.threshold
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_sorted_window_of_hourly_detectors_follows_the_ring(batched):
+    """Hourly detectors keep each window sorted by bisection (dropped while it holds a NaN):
+    the same decisions as sorting the window every time, NaN, infinities and zeros included."""
+    detector = OutlierDetector(3.0, window=8, min_samples=3, floor=ScaleFloor(0.5))
+    assert detector._bounded
+    rnd = random.Random(17)
+    # each series' window in ring order (slot = arrival index mod 8), as the detector sorts it
+    windows: dict[int, list[float]] = {0: [], 1: []}
+    arrivals = {0: 0, 1: 0}
+    pool = (0.0, -0.0, 1.0, 1.0, 2.5, -3.0, 40.0, math.inf, -math.inf, math.nan)
+    decisions = []
+    for _ in range(3000):
+        series = rnd.randrange(2)
+        value = rnd.choice(pool) if rnd.random() < 0.5 else rnd.gauss(1.0, 2.0)
+        expected = _reference_observe(windows[series], value, detector)
+        if batched:
+            got = detector.observe_many([series], [value]) == [0]
+        else:
+            got = detector.observe(series, value)
+        assert got == expected
+        slots = windows[series]
+        if len(slots) < 8:
+            slots.append(value)
+        else:
+            slots[arrivals[series] % 8] = value
+        arrivals[series] += 1
+        ring = detector._series[series]
+        if any(math.isnan(v) for v in windows[series]):
+            assert ring.ordered is None
+        else:
+            assert ring.ordered == sorted(windows[series])
+        decisions.append(got)
+    assert 0 < sum(decisions) < len(decisions)
