@@ -262,23 +262,13 @@ class MisoStream(Stream):
         return row
 
     def _keep_invalid(self, row: dict, errors: list[str]) -> bool:
-        """Count a record with error flags and apply ``on_invalid_record``.
-
-        Returns False when the record is dropped; raises :class:`SourceChainError` for "fail".
-        """
-        summary = self._miso_tap.summary
-        summary.count_flagged(self.name)
-        policy = self._miso_tap.settings.on_invalid_record
-        if policy == "drop":
-            summary.count_dropped(self.name)
-            return False
-        if policy == "fail":
-            raise SourceChainError(
-                f"{self.name}: invalid record on market date {row['market_date']} from "
-                f"{row['source']} ({', '.join(errors)}); key "
-                f"{ {k: row.get(k) for k in self.primary_keys} }"
-            )
-        return True
+        """:func:`keep_invalid` for a record of this stream."""
+        return keep_invalid(
+            self._miso_tap,
+            self.name,
+            lambda: f"on market date {row['market_date']} from {row['source']} "
+            f"({', '.join(errors)}); key { {k: row.get(k) for k in self.primary_keys} }",
+        )
 
     def _post_process_batch(self, batch: list[dict]) -> tuple[list[dict], Exception | None]:
         """:meth:`post_process` over a batch, in order: (records kept, error to raise after them).
@@ -771,6 +761,23 @@ class MisoStream(Stream):
         except KeyError:  # a field absent from this record: hashed as null
             values = self._hash_list(record)
         return hashlib.sha256(orjson.dumps(values)).hexdigest()
+
+
+def keep_invalid(tap: TapMiso, stream: str, describe: Callable[[], str]) -> bool:
+    """Count a record with error flags and apply ``on_invalid_record``.
+
+    Returns False when the record is dropped; raises :class:`SourceChainError` for "fail",
+    naming the record with ``describe()``.
+    """
+    summary = tap.summary
+    summary.count_flagged(stream)
+    policy = tap.settings.on_invalid_record
+    if policy == "drop":
+        summary.count_dropped(stream)
+        return False
+    if policy == "fail":
+        raise SourceChainError(f"{stream}: invalid record {describe()}")
+    return True
 
 
 def fetch_context(tap: TapMiso, stream: str, logger: logging.Logger, now: datetime) -> FetchContext:

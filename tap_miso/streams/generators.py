@@ -31,7 +31,7 @@ from tap_miso.parsers.excel_reports import parse_cpnode_reszone_xlsx
 from tap_miso.sources import eia
 from tap_miso.sources import market_reports as mr
 from tap_miso.sources.base import MARKET_REPORT, FetchContext, Row
-from tap_miso.streams.base import SourceChainError, fetch_context
+from tap_miso.streams.base import SourceChainError, fetch_context, keep_invalid
 
 if TYPE_CHECKING:
     from tap_miso.tap import TapMiso
@@ -264,18 +264,14 @@ class GeneratorsStream(Stream):
 
     def post_process(self, row: dict, context: dict | None = None) -> dict | None:
         """Apply ``on_invalid_record`` to records with flagged cells; count the rest."""
-        if row["quality_flags"]:
-            summary = self._miso_tap.summary
-            summary.count_flagged(self.name)
-            policy = self._miso_tap.settings.on_invalid_record
-            if policy == "drop":
-                summary.count_dropped(self.name)
-                return None
-            if policy == "fail":
-                raise SourceChainError(
-                    f"{self.name}: invalid record for {row['period']} from {row['source']} "
-                    f"({', '.join(row['quality_flags'])}); plant {row['plant_id']} generator "
-                    f"{row['generator_id']}")
+        if row["quality_flags"] and not keep_invalid(
+            self._miso_tap,
+            self.name,
+            lambda: f"for {row['period']} from {row['source']} "
+            f"({', '.join(row['quality_flags'])}); plant {row['plant_id']} generator "
+            f"{row['generator_id']}",
+        ):
+            return None
         self._miso_tap.records.add(self.name)
         return row
 
