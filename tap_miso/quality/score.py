@@ -310,13 +310,7 @@ class StreamQuality:
             for flags in flag_lists:
                 self.flags.update(flags)
             if day and day != self._current_date:  # only the group's first row can start a date
-                if self._current_date is not None:
-                    finished = (self._current_date, self._last_seen - self._segment_start)
-                    self.date_seconds[self._current_date] = finished[1]
-                    self._segment_start = self._last_seen
-                self._current_date = day
-                self._current_sources = self.sources_by_date.setdefault(day, set())
-                self._last_source = _NO_SOURCE
+                finished = self._start_date(day)
             last = self._last_source
             add = self._current_sources.add
             now = self._last_seen
@@ -330,6 +324,22 @@ class StreamQuality:
                 self._last_seen = now
         if finished and self._on_date_done:
             self._on_date_done(self.stream, *finished)
+
+    def _start_date(self, day: str) -> tuple[str, float] | None:
+        """Switch counting to ``day`` (lock held); the finished date and its seconds, if any.
+
+        Date D's collection time runs from the last record of the date before it (or the
+        stream's start) to D's last record: fetch and parse included.
+        """
+        finished = None
+        if self._current_date is not None:
+            finished = (self._current_date, self._last_seen - self._segment_start)
+            self.date_seconds[self._current_date] = finished[1]
+            self._segment_start = self._last_seen
+        self._current_date = day
+        self._current_sources = self.sources_by_date.setdefault(day, set())
+        self._last_source = _NO_SOURCE
+        return finished
 
     def _count(self, record: Mapping, flags: list[str], errors: list[str]) -> None:
         day = record.get("market_date") or ""
@@ -345,15 +355,7 @@ class StreamQuality:
                 self.flags.update(flags)
             if day:
                 if day != self._current_date:
-                    # Date D's collection time runs from the last record of the date before it
-                    # (or the stream's start) to D's last record: fetch and parse included.
-                    if self._current_date is not None:
-                        finished = (self._current_date, self._last_seen - self._segment_start)
-                        self.date_seconds[self._current_date] = finished[1]
-                        self._segment_start = self._last_seen
-                    self._current_date = day
-                    self._current_sources = self.sources_by_date.setdefault(day, set())
-                    self._last_source = _NO_SOURCE
+                    finished = self._start_date(day)
                 source = record.get("source")
                 if source is not self._last_source:  # most records repeat the last source
                     self._current_sources.add(str(source))
