@@ -336,20 +336,27 @@ def parse_5min_lmp_zip(
     # Map by name: one scraper saw MLC_LMP instead of LOSS_LMP (§4.2 Columns).
     loss_column = "LOSS_LMP" if header.has("LOSS_LMP") else "MLC_LMP"
 
+    label_at, node_at = header.position("MKTHOUR_EST"), header.position("PNODENAME")
+    numbers = [
+        (field, header.position(column))
+        for field, column in (("lmp", "LMP"), ("mcc", "CON_LMP"), ("mlc", loss_column))
+    ]
+
     def produce() -> Iterator[Row]:
+        """Rows as `header.cell` + `set_number` make them, positions looked up once."""
         count = 0
         last_raw, label = None, None
         for row in rows:
-            raw = cell_text(header.cell(row, "MKTHOUR_EST"))
+            width = len(row)
+            raw = cell_text(row[label_at] if label_at is not None and label_at < width else None)
             if raw != last_raw:  # every node of an interval shares the label
                 last_raw, label = raw, parse_label(raw)
-            node = cell_text(header.cell(row, "PNODENAME"))
+            node = cell_text(row[node_at] if node_at is not None and node_at < width else None)
             if label is None or not node:
                 continue  # repeated header, disclaimer or other footer line
-            out = new_row(label=label, raw_label=raw, node=node)
-            set_number(out, "lmp", header.cell(row, "LMP"))
-            set_number(out, "mcc", header.cell(row, "CON_LMP"))
-            set_number(out, "mlc", header.cell(row, loss_column))
+            out: Row = {"label": label, "raw_label": raw, "node": node, "_invalid": []}
+            for field, at in numbers:
+                set_number(out, field, row[at] if at is not None and at < width else None)
             count += 1
             yield out
         if count == 0:

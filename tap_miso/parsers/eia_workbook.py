@@ -16,13 +16,12 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import openpyxl
-
 from tap_miso.parsers.anchors import Header, norm
 from tap_miso.parsers.cells import cell_text, is_null, text_value
 from tap_miso.parsers.eia_api import key_text
 from tap_miso.parsers.errors import PayloadError, guarded_iter, payload_guard
 from tap_miso.parsers.rows import Row, flag, new_row, set_number
+from tap_miso.parsers.xlsx_rows import load_workbook, sheet_values
 
 EIA860M_XLSX = "eia860m_xlsx"
 EIA860_GENERATOR_XLSX = "eia860_generator_xlsx"
@@ -75,7 +74,7 @@ KNOWN_COLUMNS = frozenset(norm(c) for c in (
 
 def _open(data: bytes, format_name: str) -> Any:
     with payload_guard(format_name, "not a readable .xlsx workbook"):
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data))
 
 
 def _find_header(rows: Iterator[Sequence[Any]], columns: Sequence[str]) -> Header | None:
@@ -117,7 +116,7 @@ def parse_860m_workbook(
 
 def _sheet_rows(sheet: Any, name: str, category: str, period: str,
                 on_unexpected_columns: UnexpectedColumns) -> Iterator[Row]:
-    rows = guarded_iter(sheet.iter_rows(values_only=True), EIA860M_XLSX, f"sheet {name}")
+    rows = guarded_iter(sheet_values(sheet), EIA860M_XLSX, f"sheet {name}")
     header = _find_header(rows, KEY_COLUMNS)
     if header is None:
         raise PayloadError(EIA860M_XLSX, f"sheet {name}: header row not found in the first "
@@ -206,7 +205,7 @@ def parse_eia860_nodes(data: bytes) -> dict[tuple[str, str], str]:
     found = False
     try:
         for name in book.sheetnames:
-            rows = guarded_iter(book[name].iter_rows(values_only=True), EIA860_GENERATOR_XLSX,
+            rows = guarded_iter(sheet_values(book[name]), EIA860_GENERATOR_XLSX,
                                 f"sheet {name}")
             header = _find_header(rows, columns)
             if header is None:

@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
-import openpyxl
 import xlrd
 
 from .anchors import (
@@ -37,6 +36,7 @@ from .cells import (
 )
 from .errors import PayloadError, guarded_iter, payload_guard
 from .rows import Row, flag, hour_sort_key, new_row, set_hour_ending, set_number, sort_within_runs
+from .xlsx_rows import load_workbook, sheet_values
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def _open_xlsx(source: BinaryIO | bytes, format_name: str) -> Any:
     if isinstance(source, bytes | bytearray):
         source = io.BytesIO(source)
     with payload_guard(format_name, "not a readable .xlsx workbook"):
-        return openpyxl.load_workbook(source, read_only=True, data_only=True)
+        return load_workbook(source)
 
 
 def _xlsx_table(
@@ -125,7 +125,7 @@ def _xlsx_table(
     try:
         with payload_guard(format_name, "unreadable sheet"):
             worksheet = workbook[_pick_sheet(workbook.sheetnames, sheet, format_name)]
-            return [tuple(row) for row in worksheet.iter_rows(values_only=True)]
+            return [tuple(row) for row in sheet_values(worksheet)]
     finally:
         workbook.close()
 
@@ -171,7 +171,7 @@ def parse_5min_exante_lmp_xlsx(
             worksheet = workbook.worksheets[0]
             datemode = 1 if workbook.epoch.year == 1904 else 0
         rows = guarded_iter(
-            worksheet.iter_rows(values_only=True), FIVE_MIN_EXANTE_LMP_XLSX, "reading sheet"
+            sheet_values(worksheet), FIVE_MIN_EXANTE_LMP_XLSX, "reading sheet"
         )
         header, _ = find_header(rows, ("Time (EST)",), FIVE_MIN_EXANTE_LMP_XLSX)
         names = ["Time (EST)", "CP Node", *_EXANTE_COLUMNS.values()]
@@ -186,20 +186,33 @@ def parse_5min_exante_lmp_xlsx(
         workbook.close()
         raise
 
+    time_at, node_at = header.position("Time (EST)"), header.position("CP Node")
+    numbers = [(field, header.position(column)) for field, column in _EXANTE_COLUMNS.items()]
+
     def produce() -> Iterator[Row]:
+        """Rows as `header.cell` + `set_number` make them, with positions looked up once and
+        finite float cells (nearly all) taken as they are (what `parse_number` returns)."""
         count = 0
-        last_cell, label = None, None
+        last_cell: Any = None
+        label = raw_label = None
         try:
             for row in rows:
-                cell = header.cell(row, "Time (EST)")
-                if cell != last_cell:  # every node of an interval shares the label
+                width = len(row)
+                cell = row[time_at] if time_at is not None and time_at < width else None
+                if cell != last_cell or cell is None:  # every node of an interval shares it
                     last_cell, label = cell, parse_label(cell, datemode)
-                node = cell_text(header.cell(row, "CP Node"))
+                    raw_label = _raw_label(cell)
+                raw_node = row[node_at] if node_at is not None and node_at < width else None
+                node = raw_node.strip() if type(raw_node) is str else cell_text(raw_node)
                 if label is None or not node:
                     continue  # disclaimer (last row) or other footer
-                out = new_row(label=label, raw_label=_raw_label(cell), node=node)
-                for field, column in _EXANTE_COLUMNS.items():
-                    set_number(out, field, header.cell(row, column))
+                out: Row = {"label": label, "raw_label": raw_label, "node": node, "_invalid": []}
+                for field, at in numbers:
+                    value = row[at] if at is not None and at < width else None
+                    if type(value) is float and value - value == 0.0:
+                        out[field] = value
+                    else:
+                        set_number(out, field, value)
                 count += 1
                 yield out
         finally:

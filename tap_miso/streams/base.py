@@ -7,7 +7,6 @@ ordered :class:`~tap_miso.sources.base.SourceSpec` list (STYLE.md: each dataset 
 from __future__ import annotations
 
 import hashlib
-import heapq
 import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +36,7 @@ from tap_miso.http.errors import (
 from tap_miso.parsers.errors import PayloadError
 from tap_miso.quality import StreamQuality, is_error
 from tap_miso.sources.base import FetchContext, Row, SourceSpec
+from tap_miso.streams.interval_merge import merge_by_interval
 
 if TYPE_CHECKING:
     from tap_miso.tap import TapMiso
@@ -635,7 +635,7 @@ class MisoStream(Stream):
                 )
         if len(streams) == 1:
             return streams[0]
-        return heapq.merge(*streams, key=lambda r: r["interval_start_utc"])
+        return merge_by_interval(streams)
 
     def _part_records(
         self,

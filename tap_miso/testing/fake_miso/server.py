@@ -8,6 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
+from tap_miso.testing.fake_miso.cache import LruCache
 from tap_miso.testing.fake_miso.clock import as_utc, est_today
 from tap_miso.testing.fake_miso.data import DataModel
 from tap_miso.testing.fake_miso.eia_data import EiaFakeSettings
@@ -25,6 +26,8 @@ class FakeMisoServer:
 
     Use as a context manager, or call `start()` / `stop()`. `now=None` follows the real clock;
     a fixed `now` (aware, or naive = UTC) freezes it until `fake.now` is assigned again.
+    `cache_bytes` bounds the cache of generated payloads: a benchmark reading more than that per
+    pass (a full day of 5-minute pages is ~280 MB) would otherwise rebuild every payload (LRU).
     """
 
     def __init__(
@@ -36,6 +39,7 @@ class FakeMisoServer:
         dx_daily_quota: int = 24000,
         dx_page_size: int = 5000,
         retry_after_on_429: int | None = None,
+        cache_bytes: int = 256 * 1024 * 1024,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -48,6 +52,7 @@ class FakeMisoServer:
             clock=clock,
             dx=DataExchangeSettings(keys, dx_page_size),
             gate=DataExchangeGate(keys, dx_rate_per_minute, dx_daily_quota, retry_after_on_429),
+            cache=LruCache(max_bytes=cache_bytes),
         )
         self._host, self._port = host, port
         self._httpd: FakeHttpServer | None = None
