@@ -47,23 +47,34 @@ _HE_REQUIRED = [(f"HE {hour}", f"HE{hour}") for hour in range(1, 25)]
 _HE_KNOWN = {name for pair in _HE_REQUIRED for name in pair}
 
 
+def _csv_text(data: bytes | str, format_name: str) -> str:
+    """Decode CSV bytes, rejecting payloads that are clearly not CSV."""
+    if isinstance(data, str):
+        return data
+    head = bytes(data[:4096]).removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head[:1] == b"<":
+        raise PayloadError(format_name, "payload is an HTML/XML page, not CSV")
+    if head.startswith(b"PK\x03\x04") or b"\x00" in head:
+        raise PayloadError(format_name, "payload is binary, not CSV")
+    try:
+        return bytes(data).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return bytes(data).decode("cp1252", errors="replace")
+
+
 def _csv_rows(data: bytes | str, format_name: str) -> list[list[str]]:
     """Decode CSV bytes and split into rows, rejecting payloads that are clearly not CSV."""
-    if isinstance(data, str):
-        text = data
-    else:
-        head = bytes(data[:4096]).removeprefix(b"\xef\xbb\xbf").lstrip()
-        if head[:1] == b"<":
-            raise PayloadError(format_name, "payload is an HTML/XML page, not CSV")
-        if head.startswith(b"PK\x03\x04") or b"\x00" in head:
-            raise PayloadError(format_name, "payload is binary, not CSV")
-        try:
-            text = bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = bytes(data).decode("cp1252", errors="replace")
+    text = _csv_text(data, format_name)
     # newline="" lets csv handle CRLF (RT ASM files, FORMATS §4.3, §7.16) and bare LF alike.
     with payload_guard(format_name, "unreadable CSV"):
         return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _csv_stream(data: bytes | str, format_name: str) -> Iterator[list[str]]:
+    """`_csv_rows` one row at a time: a day-ahead file's ~220k cell strings are never all alive
+    at once (they set the per-date memory peak, bench/RESULTS.md round 4)."""
+    text = _csv_text(data, format_name)
+    return guarded_iter(csv.reader(io.StringIO(text, newline="")), format_name, "unreadable CSV")
 
 
 def _preamble_date(
@@ -125,7 +136,7 @@ def read_lmp_csv(
     on_unexpected_columns: UnexpectedColumns = None,
 ) -> LmpTable:
     """`parse_lmp_csv`'s rows in columnar form (`LmpTable`), for the pricing streams."""
-    rows = iter(_csv_rows(data, LMP_CSV))
+    rows = _csv_stream(data, LMP_CSV)
     header, preamble = find_header(rows, _LMP_ANCHORS, LMP_CSV)
     hours = he_columns(header.columns)
     check_columns(

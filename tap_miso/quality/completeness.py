@@ -3,6 +3,8 @@
 A market date (EST, fixed UTC-5) has 24 hourly or 288 five-minute intervals. Each observed
 ``(stream, series, market_date)`` keeps a bitmask of the interval indexes received, so
 duplicates (a revised record) count once and memory is a few dozen bytes per series and date.
+Every date's masks are keyed by the series key object first seen in the run (not each date's
+own copy), so an open date holds no key tuples or node names of its own.
 
 Records of a stream arrive in ascending time, so a date is *closed* (its gaps computed and its
 masks freed) once the stream has moved more than one market date past it; the rest are closed
@@ -94,6 +96,8 @@ class CompletenessTracker:
         self._slots: dict[tuple, tuple[date, int] | None] = {}
         # stream -> (market_date, interval_start, series keys) not yet applied
         self._pending: dict[str, tuple[date | str, str, list[Hashable]]] = {}
+        # stream -> series key -> the first equal key seen: the key object of every date
+        self._keys: dict[str, dict[Hashable, Hashable]] = {}
 
     @staticmethod
     def expected_intervals(stream: str) -> int:
@@ -187,7 +191,12 @@ class CompletenessTracker:
                     return  # a late record for a closed date
                 series = dates[day] = {}
             get = series.get
+            known = self._keys.get(stream)
+            if known is None:
+                known = self._keys[stream] = {}
+            canonical = known.setdefault
             for key in keys:
+                key = canonical(key, key)
                 series[key] = get(key, 0) | bit
             bounds = self._bounds.get((stream, day))
             if bounds is None:
@@ -205,9 +214,7 @@ class CompletenessTracker:
             self._close(stream, old)
 
     @staticmethod
-    def _slot(
-        stream: str, market_date: date | str, interval_start: str
-    ) -> tuple[date, int] | None:
+    def _slot(stream: str, market_date: date | str, interval_start: str) -> tuple[date, int] | None:
         start = parse_instant_cached(interval_start)
         if start is None:
             return None
@@ -249,9 +256,7 @@ class CompletenessTracker:
                     (start + timedelta(seconds=first * res)).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 )
                 gaps.append(gap)
-                self.missing_intervals[stream] = (
-                    self.missing_intervals.get(stream, 0) + gap.missing
-                )
+                self.missing_intervals[stream] = self.missing_intervals.get(stream, 0) + gap.missing
                 self.incomplete_series[stream] = self.incomplete_series.get(stream, 0) + 1
                 if len(self.listed) < self.max_listed:
                     self.listed.append(gap)

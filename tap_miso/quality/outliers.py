@@ -14,17 +14,20 @@ and flagged ``outlier`` when ``score > threshold`` (setting ``outlier_threshold`
 buffer holds ``min_samples`` values (no flags while warming up). The flagged value still enters
 the buffer (median and MAD are robust to it) and is never altered or dropped.
 
-Memory is bounded: ``window`` floats per series (``array('d')``), about 12 MB for every node of
-``lmp_real_time_5min``; hourly detectors, which need the median of every value, also keep their
-window sorted (a list of 48 floats, ~1.6 KB per series, ~8 MB for ``lmp_day_ahead_hourly``) so
-the median is read, not sorted, per value. The scale floors keep flat series (zero MCPs,
-constant schedules) from turning cent-sized moves into outliers; the defaults are tuned so
-real-market behaviour (energy price spikes of several times the level, scarcity adders of a few
-hundred $/MW, wind and solar ramps) is not flagged, while gross data errors (a $/MWh value in
-the thousands in a $30 series, a 20 GW slip in an interchange schedule) are. Limitation: in
-series with a large daily cycle (load) the MAD is the cycle's spread, so only deviations of
-about ``threshold`` times that spread are flagged (a unit slip, not a load falling to a tenth);
-the range rules cover the rest.
+Memory is bounded and compact: ``window`` doubles per series (``array('d')``, no float objects),
+about 12 MB for every node of ``lmp_real_time_5min``; hourly detectors, which need the median of
+every value, also keep their window sorted (a second ``array('d')`` of 48 doubles, ~0.4 KB per
+series, ~2 MB for ``lmp_day_ahead_hourly``) so the median is read, not sorted, per value. A
+list of floats there held ~1.6 KB per series and kept one parsed float object per value alive,
+pinning the allocator's memory pools of the records around it: peak RSS grew with the days.
+
+The scale floors keep flat series (zero MCPs, constant schedules) from turning cent-sized
+moves into outliers; the defaults are tuned so real-market behaviour (energy price spikes of
+several times the level, scarcity adders of a few hundred $/MW, wind and solar ramps) is not
+flagged, while gross data errors (a $/MWh value in the thousands in a $30 series, a 20 GW slip
+in an interchange schedule) are. Limitation: in series with a large daily cycle (load) the MAD
+is the cycle's spread, so only deviations of about ``threshold`` times that spread are flagged
+(a unit slip, not a load falling to a tenth); the range rules cover the rest.
 """
 
 from __future__ import annotations
@@ -63,12 +66,27 @@ FAMILY_FLOORS = {
 }
 
 
+def _reserved(size: int) -> array:
+    """An empty ``array('d')`` whose buffer already holds ``size`` doubles.
+
+    Growing a sorted window value by value reallocated its buffer a few times a day per series,
+    each time among the records then in flight: long-lived blocks scattered that way keep the
+    allocator's memory pools from being released, and peak RSS grew with the days of a run.
+    CPython's array keeps its buffer when it shrinks by fewer than 16 items, so deleting down in
+    steps of 15 empties it without freeing the buffer; inserts up to ``size`` then reuse it.
+    """
+    reserved = array("d", bytes(8 * size))
+    for end in range(size - 15, -15, -15):
+        del reserved[max(end, 0) :]
+    return reserved
+
+
 class _Ring:
     """Last ``size`` values of one series, in arrival order (``values``, a ring).
 
     Detectors that need the median of every value (``refresh`` 1) also keep ``ordered``: the
-    window's values sorted, updated by bisection (``None`` while the window holds a NaN, which
-    has no place in a sorted list: the window is then sorted on demand as before).
+    window's values sorted (``array('d')``), updated by bisection (``None`` while the window
+    holds a NaN, which has no place in a sorted array: the window is then sorted on demand).
     """
 
     __slots__ = ("count", "nans", "ordered", "pos", "stale", "stats", "values")
@@ -80,15 +98,15 @@ class _Ring:
         self.stats: tuple[float, float] | None = None
         self.stale = 0
         self.nans = 0
-        self.ordered: list[float] | None = [] if ordered else None
+        self.ordered: array | None = _reserved(size) if ordered else None
 
     def add(self, value: float) -> None:
         """Append ``value`` (evicting the oldest when full), keeping ``ordered`` in step."""
         _push(self, float(value), len(self.values))
 
     def items(self) -> list[float]:
-        return list(self.values[: self.count]) if self.count < len(self.values) else list(
-            self.values
+        return (
+            list(self.values[: self.count]) if self.count < len(self.values) else list(self.values)
         )
 
     def window(self) -> array:
@@ -117,14 +135,15 @@ def _push(ring: _Ring, number: float, size: int) -> None:
     if ring.nans:
         ring.ordered = None
     elif ordered is None:  # the last NaN just left: sort once, then maintain again
-        ring.ordered = sorted(values if count == size else values[: count + 1])
+        ordered = ring.ordered = _reserved(size)
+        ordered.extend(sorted(values if count == size else values[: count + 1]))
     else:
         if count == size:
             del ordered[bisect_left(ordered, old)]
         insort(ordered, number)
 
 
-def _median(sorted_values: list[float]) -> float:
+def _median(sorted_values: Sequence[float]) -> float:
     n = len(sorted_values)
     mid = n // 2
     if n % 2:
@@ -183,7 +202,7 @@ class OutlierDetector:
         ordered = sorted(history)
         return self._stats_sorted(ordered, _median(ordered))
 
-    def _stats_sorted(self, ordered: list[float], median: float) -> tuple[float, float]:
+    def _stats_sorted(self, ordered: Sequence[float], median: float) -> tuple[float, float]:
         n = len(ordered)
         mad = _median(sorted(map(abs, map(sub, ordered, repeat(median, n)))))
         span = ordered[min(n - 1, (n * 95) // 100)] - ordered[(n * 5) // 100]
@@ -232,9 +251,7 @@ class OutlierDetector:
             _push(ring, number, window)
         return stats is not None and abs(number - stats[0]) / stats[1] > threshold
 
-    def observe_many(
-        self, series: Sequence[Hashable], values: Sequence[float | None]
-    ) -> list[int]:
+    def observe_many(self, series: Sequence[Hashable], values: Sequence[float | None]) -> list[int]:
         """:meth:`observe` each ``(series[i], values[i])`` in order; the outliers' indexes."""
         flagged: list[int] = []
         rings = self._series
@@ -261,11 +278,13 @@ class OutlierDetector:
                         # (exact: division is monotonic).
                         ordered = ring.ordered
                         if ordered is None:  # a NaN in the window: sort it as it is
-                            ordered = sorted(ring.values if count == window
-                                             else ring.values[:count])
+                            ordered = sorted(
+                                ring.values if count == window else ring.values[:count]
+                            )
                         mid = count // 2
-                        median = (ordered[mid] if count % 2
-                                  else (ordered[mid - 1] + ordered[mid]) / 2)
+                        median = (
+                            ordered[mid] if count % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+                        )
                         if abs(number - median) / floor > threshold:
                             median, scale = ring.stats = stats_sorted(ordered, median)
                             if abs(number - median) / scale > threshold:

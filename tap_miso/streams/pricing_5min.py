@@ -453,32 +453,39 @@ def _download(ctx: FetchContext, url: str, target: Path) -> None:
         response.close()
 
 
+#: Lines per gzip write when spilling: a write per line was ~9% of a weekly split's CPU.
+SPILL_BATCH = 2048
+
+
 def spill_by_date(rows: Iterable[Row], directory: Path) -> dict[date, Path]:
     """Write each market date's weekly-zip rows to ``directory/YYYYMMDD.jsonl.gz``."""
     files: dict[date, Path] = {}
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     with ExitStack() as stack:
-        writers: dict[date, Any] = {}
-        last_label, day = None, None
+        spills: dict[date, tuple[Any, list[bytes]]] = {}
+        last_label: Any = None
+        writer: Any = None
+        pending: list[bytes] = []
         for r in rows:
-            if r["label"] != last_label:
+            if r["label"] != last_label:  # one label per run of an interval's rows
                 last_label = r["label"]
-                day = five_minute_interval(r["label"], MR_WEEKLY_LABEL).market_date
-            writer = writers.get(day)
-            if writer is None:
-                files[day] = directory / f"{day:%Y%m%d}.jsonl.gz"
-                writer = writers[day] = stack.enter_context(
-                    gzip.open(files[day], "wb", compresslevel=1)
-                )
-            record = [
-                r["raw_label"],
-                r["label"],
-                r["node"],
-                r["lmp"],
-                r["mcc"],
-                r["mlc"],
-                r["_invalid"],
-            ]
-            writer.write(orjson.dumps(record) + b"\n")
+                day = five_minute_interval(last_label, MR_WEEKLY_LABEL).market_date
+                spill = spills.get(day)
+                if spill is None:
+                    files[day] = directory / f"{day:%Y%m%d}.jsonl.gz"
+                    spill = spills[day] = (
+                        stack.enter_context(gzip.open(files[day], "wb", compresslevel=1)),
+                        [],
+                    )
+                writer, pending = spill
+            record = (r["raw_label"], r["label"], r["node"], r["lmp"], r["mcc"], r["mlc"])
+            pending.append(dumps((*record, r["_invalid"]), option=newline))
+            if len(pending) >= SPILL_BATCH:
+                writer.write(b"".join(pending))
+                pending.clear()
+        for writer, pending in spills.values():
+            if pending:
+                writer.write(b"".join(pending))
     return files
 
 

@@ -179,6 +179,6 @@ def test_sorted_window_of_hourly_detectors_follows_the_ring(batched):
         if any(math.isnan(v) for v in windows[series]):
             assert ring.ordered is None
         else:
-            assert ring.ordered == sorted(windows[series])
+            assert list(ring.ordered) == sorted(windows[series])
         decisions.append(got)
     assert 0 < sum(decisions) < len(decisions)
