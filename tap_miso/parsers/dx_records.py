@@ -32,6 +32,7 @@ from .rows import Row, flag, hour_sort_key, set_number, sort_within_runs
 
 DX_PAGE = "dx_page"
 
+
 @dataclass(frozen=True)
 class DxPage:
     """One DX response page (FORMATS §2.2 Envelope and paging)."""
@@ -109,26 +110,29 @@ def parse_dx_page(data: bytes) -> DxPage:
 _UNSET: Any = object()
 #: Records decoded per batch by :func:`iter_dx_page_records`.
 RECORD_BATCH = 2000
-_TOP = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 _OBJECT = ord("{")
+
+
+class _Envelope(msgspec.Struct, gc=False):
+    data: list[msgspec.Raw]
+    page: Any
+
+
+_ENVELOPE = msgspec.json.Decoder(_Envelope)
 
 
 def _raw_records(data: bytes) -> list[msgspec.Raw] | None:
     """The undecoded ``data`` elements of a well-formed envelope whose elements are all
     objects and whose ``page`` is valid; ``None`` for anything else (let `parse_dx_page`
-    say what is wrong)."""
+    say what is wrong). One msgspec pass over the body."""
     try:
-        top = _TOP.decode(data)
-        if "data" not in top or "page" not in top:
-            return None
-        raws = _RAW_LIST.decode(top["data"])
-        page = msgspec.json.decode(top["page"])
+        envelope = _ENVELOPE.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None
+    raws = envelope.data
     if not all(memoryview(raw)[0] == _OBJECT for raw in raws):
         return None
-    _check_page(page)
+    _check_page(envelope.page)
     return raws
 
 
@@ -154,16 +158,16 @@ def iter_dx_page_records(data: bytes, batch: int = RECORD_BATCH) -> Iterator[dic
         yield from records
 
 
-class _StartOnly(msgspec.Struct):
+class _StartOnly(msgspec.Struct, gc=False):
     start: str | None = None
 
 
-class _TimedOnly(msgspec.Struct):
+class _TimedOnly(msgspec.Struct, gc=False):
     timeInterval: _StartOnly | None = None
     interval: Any = None  # the time object of ``demand/forecast`` (see `dx_time`)
 
 
-class _StartsPage(msgspec.Struct):
+class _StartsPage(msgspec.Struct, gc=False):  # JSON has no cycles: untracked
     data: list[_TimedOnly]
     page: Any
 
@@ -229,7 +233,11 @@ def dx_time(record: Mapping[str, Any]) -> DxTime:
 
 
 def _dx_time_key(row: Row) -> tuple[int, Any]:
-    time: DxTime = row["time"]
+    return dx_run_key(row["time"])
+
+
+def dx_run_key(time: DxTime) -> tuple[int, Any]:
+    """Order key of a time object: ``start``, else the hour ending of its labels."""
     if time.start is not None:
         return (0, time.start)
     return (1, hour_sort_key(parse_hour_ending(time.interval or time.value)))
@@ -260,14 +268,16 @@ def _dx_rows(
     spec: _DxSpec,
     on_unexpected_columns: UnexpectedColumns,
     extra: Callable[[Mapping[str, Any], Row], Iterable[Row]] | None = None,
+    *,
+    checked: bool = False,
 ) -> Iterator[Row]:
-    """Map records to rows; the first record's keys are checked once for drift.
+    """Map records to rows; the first record's keys are checked once for drift (not at all
+    when ``checked``: the caller's input began earlier).
 
     Hot path (750k records a day for 5-minute LMP): texts are converted once per distinct
     string, finite JSON floats are taken as they are, and the time object is parsed once per
     run of records sharing it; every other value goes through the general cell functions.
     """
-    checked = False
     texts = tuple(spec.texts.items())
     numbers = tuple(spec.numbers.items())
     key_fields = frozenset(spec.key_fields)

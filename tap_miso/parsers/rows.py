@@ -87,13 +87,42 @@ def sort_within_runs(
             previous = current
         if not run:
             current = key
-            if (
-                not warned
-                and previous is not None
-                and key is not None
-                and key < previous
-            ):
+            if not warned and previous is not None and key is not None and key < previous:
                 log.warning("%s: labels not in ascending order (%s after %s)", what, key, previous)
                 warned = True
         run.append(row)
     yield from sorted(run, key=sort_key)
+
+
+def sort_chunks_within_runs(
+    chunks: Iterable[tuple[Any, list[Row]]],
+    sort_key: Callable[[Row], Any],
+    what: str,
+) -> Iterator[Row]:
+    """`sort_within_runs` for rows that arrive as ``(run_key, rows)`` chunks.
+
+    Each chunk stands for at least one input row, even when ``rows`` is empty (its rows were
+    dropped, but its key still ends or continues a run): the runs, their order, the
+    out-of-order warning and the point at which a run is yielded are those of
+    `sort_within_runs` over the input rows.
+    """
+    run: list[Row] = []
+    current: Any = None
+    previous: Any = None
+    started = warned = False
+    for key, rows in chunks:
+        if started and key != current:
+            run.sort(key=sort_key)
+            yield from run
+            run = []
+            previous = current
+            started = False
+        if not started:
+            started = True
+            current = key
+            if not warned and previous is not None and key is not None and key < previous:
+                log.warning("%s: labels not in ascending order (%s after %s)", what, key, previous)
+                warned = True
+        run += rows
+    run.sort(key=sort_key)
+    yield from run

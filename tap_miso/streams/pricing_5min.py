@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -41,11 +42,20 @@ from tap_miso.parsers import (
     dx_time,
     parse_5min_exante_lmp_xlsx,
     parse_5min_lmp_zip,
-    parse_dx_lmp_records,
     parse_public_five_min_expost,
 )
-from tap_miso.parsers.dx_records import dx_page_starts, dx_start_of
+from tap_miso.parsers.cells import text_value
+from tap_miso.parsers.dx_lmp_typed import (
+    LMP_FORMAT,
+    Batch,
+    Group,
+    LmpRecord,
+    dx_lmp_batches,
+    lmp_groups,
+)
+from tap_miso.parsers.dx_records import DxTime, dx_page_starts, dx_run_key, dx_start_of
 from tap_miso.parsers.errors import PayloadError
+from tap_miso.parsers.rows import sort_chunks_within_runs
 from tap_miso.sources import data_exchange as dx
 from tap_miso.sources import market_reports as mr
 from tap_miso.sources import public_api
@@ -191,6 +201,24 @@ def dx_in_time_order(pages: Iterable[bytes]) -> Iterator[dict]:
     reads only the start times (`dx_page_starts`) and checks the order; only an unordered day
     is sorted whole (memory: every record at once). Each page is then decoded batch by batch.
     """
+    if _in_time_order(pages):
+        return dx.iter_records(pages)
+    return iter(_sorted_records(pages))
+
+
+def dx_lmp_in_time_order(pages: Iterable[bytes]) -> Iterator[Batch]:
+    """`dx_in_time_order` for LMP pages, as batches typed where possible (`dx_lmp_batches`)."""
+    if _in_time_order(pages):
+        return dx_lmp_batches(pages)
+    return iter([(False, _sorted_records(pages))])
+
+
+def _sorted_records(pages: Iterable[bytes]) -> list[dict]:
+    return sorted(dx.iter_records(pages), key=lambda r: dx_time(r).start or datetime.max)
+
+
+def _in_time_order(pages: Iterable[bytes]) -> bool:
+    """The first pass of `dx_in_time_order`: are the pages' starts ascending?"""
     last_raw: Any = object()
     previous: datetime | None = None
     for page in pages:
@@ -205,11 +233,9 @@ def dx_in_time_order(pages: Iterable[bytes]) -> Iterator[dict]:
             if start is None:
                 continue
             if previous is not None and start < previous:
-                return iter(
-                    sorted(dx.iter_records(pages), key=lambda r: dx_time(r).start or datetime.max)
-                )
+                return False
             previous = start
-    return dx.iter_records(pages)
+    return True
 
 
 def _raw_start(record: dict) -> Any:
@@ -294,6 +320,8 @@ def source_row(
 # -- Data Exchange ------------------------------------------------------------------------------
 
 _DX_PATH = {"ex_ante": "real-time/{date}/lmp-exante", "ex_post": "real-time/{date}/lmp-expost"}
+
+
 def load_dx(ctx: FetchContext, day: date, part: str) -> tuple[str | None, Iterable[bytes]]:
     """(revision, pages) of one part; ex-post is final when published, else preliminary."""
     path = dx.day_path(_DX_PATH[part], day)
@@ -313,78 +341,155 @@ def parse_dx(
 ) -> Iterator[Row]:
     """DX 5-minute LMP records -> rows, ascending by interval then node.
 
-    The hot path of the stream (750,000 records per part and day): `placed` and `source_row`
-    fused into one loop with the same rows, skips and log lines; the interval, its hour ending
-    and raw label are worked out once per run of records sharing a time object, a node's
-    type and hub flag once per node.
+    The hot path of the stream (750,000 records per part and day). Pages are decoded a batch
+    at a time, typed where the batch has the common shape (`dx_lmp_typed`), else by the general
+    record parser; both give groups of records sharing a time object, whose rows are built
+    in one loop (interval, hour ending and raw label once per group, node facts once per
+    node) and sorted by node within each interval (`sort_chunks_within_runs`). Rows, order,
+    skips and log lines are those of `parse_dx_lmp_records` + `placed` + `source_row`.
     """
     revision, pages = loaded
-    types = node_types(ctx, day)
-    rows = parse_dx_lmp_records(
-        dx_in_time_order(pages), on_unexpected_columns=ctx.drift_callback(DATA_EXCHANGE)
-    )
-    facts: dict[str, tuple[str | None, bool]] = {}  # node -> (node_type, is_trading_hub)
-    unusable = other_day = 0
-    last_time: Any = None
-    last_label: datetime | None = None
-    interval: timeutil.Interval | None = None
-    on_day = False
-    he = 0
-    raw_label: str | None = None
-    for r in rows:
-        time = r["time"]
-        if time is not last_time:  # one time object per run of records (parser)
-            last_time = time
-            raw_label = dx_raw_label(time)
+    rows = _DxRows(day, part, revision, node_types(ctx, day))
+    groups = lmp_groups(dx_lmp_in_time_order(pages), ctx.drift_callback(DATA_EXCHANGE))
+    yield from sort_chunks_within_runs(rows.chunks(groups), _BY_NODE, LMP_FORMAT)
+    rows.report(ctx, day)
+
+
+_BY_NODE = itemgetter("node")
+
+
+class _DxRows:
+    """Stream rows of DX LMP record groups, with the skip counts of `placed`."""
+
+    def __init__(
+        self, day: date, part: str, revision: str | None, types: dict[str, str | None]
+    ) -> None:
+        self.day, self.part, self.revision, self.types = day, part, revision, types
+        # raw node -> (text_value, node_type, is_trading_hub); text_value is idempotent, so
+        # general rows (node already text) share the entries
+        self.facts: dict[str, tuple[str | None, str | None, bool]] = {}
+        self.unusable = self.other_day = 0
+
+    def fact(self, raw: str) -> tuple[str | None, str | None, bool]:
+        """Facts of a node, once per distinct raw string."""
+        fact = self.facts.get(raw)
+        if fact is None:
+            node = text_value(raw)
+            if node is None:
+                fact = (None, None, False)
+            else:
+                fact = (node, _node_type(self.types.get(node)), node in vocabulary.TRADING_HUBS)
+            self.facts[raw] = fact
+        return fact
+
+    def chunks(self, groups: Iterable[Group]) -> Iterator[tuple[Any, list[Row]]]:
+        """``(run key, rows)`` per group; skipped records are counted, not returned."""
+        last_label: datetime | None = None
+        interval: timeutil.Interval | None = None
+        on_day = False
+        he = 0
+        for time, typed, items in groups:
             label = time.start
             if label is not None and label != last_label:
                 last_label, interval = label, five_minute_interval(label, DX_LABEL)
-                on_day = interval.market_date == day
+                on_day = interval.market_date == self.day
                 he = hour_ending_of(interval) if on_day else 0
-        else:
-            label = last_label if time.start is not None else None
-        node = r.get("node")
-        if label is None or node is None:
-            unusable += 1
-            continue
-        if not on_day:
-            other_day += 1
-            continue
-        fact = facts.get(node)
-        if fact is None:
-            fact = facts[node] = (_node_type(types.get(node)), node in vocabulary.TRADING_HUBS)
-        lmp, mec, mcc, mlc = r["lmp"], r.get("mec"), r["mcc"], r["mlc"]
-        yield {
-            "interval": interval,
-            "node": node,
-            "node_type": fact[0],
-            "is_trading_hub": fact[1],
-            "price_type": part,
-            "revision": revision,
-            "hour_ending": he,
-            "lmp": lmp,
-            "mec": mec if mec is not None else derive_mec(lmp, mcc, mlc),
-            "mcc": mcc,
-            "mlc": mlc,
-            "_invalid": list(r["_invalid"]),
-            "raw_time_label": raw_label,
-        }
-    if unusable:
-        ctx.logger.warning(
-            "%s %s: %s: %d rows without a usable time label or key skipped",
-            ctx.stream,
-            day,
-            DATA_EXCHANGE,
-            unusable,
-        )
-    if other_day:
-        ctx.logger.info(
-            "%s %s: %s: %d rows of other market dates skipped",
-            ctx.stream,
-            day,
-            DATA_EXCHANGE,
-            other_day,
-        )
+            if label is None:
+                self.unusable += len(items)
+                yield dx_run_key(time), []
+            elif not on_day:
+                if typed:
+                    null = sum(1 for r in items if self.fact(r.node)[0] is None)
+                else:
+                    null = sum(1 for r in items if r.get("node") is None)
+                self.unusable += null
+                self.other_day += len(items) - null
+                yield dx_run_key(time), []
+            else:
+                build = self._typed if typed else self._general
+                yield dx_run_key(time), build(items, interval, he, dx_raw_label(time), time)
+
+    def _typed(
+        self, items: list[LmpRecord], interval: Any, he: int, raw_label: Any, time: DxTime
+    ) -> list[Row]:
+        out: list[Row] = []
+        append = out.append
+        facts, fact_of, part, revision = self.facts, self.fact, self.part, self.revision
+        bad_time = bool(time.invalid)
+        for r in items:
+            fact = facts.get(r.node) or fact_of(r.node)
+            node = fact[0]
+            if node is None:
+                self.unusable += 1
+                continue
+            lmp, mec, mcc, mlc = r.lmp, r.mec, r.mcc, r.mlc
+            append(
+                {
+                    "interval": interval,
+                    "node": node,
+                    "node_type": fact[1],
+                    "is_trading_hub": fact[2],
+                    "price_type": part,
+                    "revision": revision,
+                    "hour_ending": he,
+                    "lmp": lmp,
+                    "mec": mec if mec is not None else derive_mec(lmp, mcc, mlc),
+                    "mcc": mcc,
+                    "mlc": mlc,
+                    "_invalid": ["time"] if bad_time else [],
+                    "raw_time_label": raw_label,
+                }
+            )
+        return out
+
+    def _general(
+        self, items: list[Row], interval: Any, he: int, raw_label: Any, time: DxTime
+    ) -> list[Row]:
+        out: list[Row] = []
+        for r in items:
+            node = r.get("node")
+            if node is None:
+                self.unusable += 1
+                continue
+            fact = self.fact(node)
+            lmp, mec, mcc, mlc = r["lmp"], r.get("mec"), r["mcc"], r["mlc"]
+            out.append(
+                {
+                    "interval": interval,
+                    "node": node,
+                    "node_type": fact[1],
+                    "is_trading_hub": fact[2],
+                    "price_type": self.part,
+                    "revision": self.revision,
+                    "hour_ending": he,
+                    "lmp": lmp,
+                    "mec": mec if mec is not None else derive_mec(lmp, mcc, mlc),
+                    "mcc": mcc,
+                    "mlc": mlc,
+                    "_invalid": list(r["_invalid"]),
+                    "raw_time_label": raw_label,
+                }
+            )
+        return out
+
+    def report(self, ctx: FetchContext, day: date) -> None:
+        """The skip log lines of `placed`."""
+        if self.unusable:
+            ctx.logger.warning(
+                "%s %s: %s: %d rows without a usable time label or key skipped",
+                ctx.stream,
+                day,
+                DATA_EXCHANGE,
+                self.unusable,
+            )
+        if self.other_day:
+            ctx.logger.info(
+                "%s %s: %s: %d rows of other market dates skipped",
+                ctx.stream,
+                day,
+                DATA_EXCHANGE,
+                self.other_day,
+            )
 
 
 # -- Market Reports: daily ex-ante xlsx ----------------------------------------------------------
