@@ -4,7 +4,7 @@
 Starts FakeMisoServer on 127.0.0.1 in this process (full size: 2,612 nodes) and runs the real
 tap as a child process (``python -m tap_miso.tap --config ... --catalog ...``, stdout to
 /dev/null, stderr to a file). Per child it records wall time, CPU time and peak RSS
-(``os.wait4`` rusage), and the records emitted (the SDK's ``record_count`` metric lines in
+(rusage from `bench/launch.py`), and the records emitted (the SDK's ``record_count`` metric lines in
 stderr). Reports medians of ``--repeats`` runs and ratios against baselines measured in the
 same invocation. Writes JSON (``--json``) and a Markdown summary (``--markdown``).
 
@@ -90,34 +90,38 @@ class ChildRun:
 
 
 def run_child(label: str, cmd: list[str], *, timeout: float, stdout: Any = None) -> ChildRun:
-    """Run ``cmd`` with stdout to /dev/null (or ``stdout``); rusage from ``os.wait4``."""
+    """Run ``cmd`` with stdout to /dev/null (or ``stdout``) through ``bench/launch.py``, which
+    reports its CPU and peak RSS (a child of this big process would report this process's RSS
+    as its own peak: Linux keeps the high-water mark across exec)."""
     err = tempfile.NamedTemporaryFile("w+b", suffix=".stderr", delete=False)  # noqa: SIM115
     out = stdout if stdout is not None else open(os.devnull, "wb")  # noqa: SIM115
+    result = Path(tempfile.mkstemp(suffix=".rusage.json")[1])
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=REPO)
-    deadline = started + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
-            proc.kill()
-            pid, status, usage = os.wait4(proc.pid, 0)
-            break
-        time.sleep(0.02)
+    proc = subprocess.Popen(
+        [sys.executable, str(BENCH_DIR / "launch.py"), str(result), *cmd],
+        stdout=out,
+        stderr=err,
+        cwd=REPO,
+    )
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # the launcher kills the command
+        proc.wait()
     wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
     if stdout is None:
         out.close()
     err.seek(0)
     text = err.read().decode("utf-8", "replace")
     err.close()
     os.unlink(err.name)
+    usage = json.loads(result.read_text() or "{}")
+    result.unlink()
     return ChildRun(
         label=label,
         wall=wall,
-        cpu=usage.ru_utime + usage.ru_stime,
-        max_rss_mb=usage.ru_maxrss / 1024,
+        cpu=usage.get("cpu", 0.0),
+        max_rss_mb=usage.get("max_rss_kib", 0) / 1024,
         returncode=proc.returncode,
         records=count_records(text),
         stderr_tail=text[-3000:] if proc.returncode else "",
