@@ -128,6 +128,11 @@ def _xlsx(
     return buffer.getvalue()
 
 
+EXANTE_HEADER = [
+    "Time (EST)", "CP Node", "RT Ex-Ante LMP", "RT Ex-Ante MEC", "RT Ex-Ante MLC", "RT Ex-Ante MCC",
+]
+
+
 def five_min_exante_xlsx(rows: list[list[object]]) -> bytes:
     """``5min_exante_lmp.xlsx``: title, 2 blank rows, header (skiprows=3), rows, disclaimer."""
     return _xlsx(
@@ -136,10 +141,7 @@ def five_min_exante_xlsx(rows: list[list[object]]) -> bytes:
                 ["Real-Time Ex-Ante 5 Minute LMP Report"],
                 [],
                 [],
-                [
-                    "Time (EST)", "CP Node", "RT Ex-Ante LMP", "RT Ex-Ante MEC",
-                    "RT Ex-Ante MLC", "RT Ex-Ante MCC",
-                ],
+                EXANTE_HEADER,
                 *rows,
                 [DISCLAIMER],
             ]

@@ -23,6 +23,8 @@ from tap_miso.parsers.csv_reports import parse_5min_lmp_zip
 from tap_miso.parsers.excel_reports import parse_5min_exante_lmp_xlsx
 from tap_miso.parsers.rows import new_row, set_number
 
+from .builders import five_min_exante_xlsx
+
 ODD = [
     None,
     "",
@@ -81,28 +83,16 @@ def _sorted(rows: list[dict]) -> list[dict]:
 def test_exante_xlsx_rows_follow_the_cell_rules(seed: int) -> None:
     labels = [*LABELS, dt.datetime(2026, 11, 3, 0, 15)]
     rows = _random_rows(seed, 6, labels)
-    header = [
-        "Time (EST)",
-        "CP Node",
-        "RT Ex-Ante LMP",
-        "RT Ex-Ante MEC",
-        "RT Ex-Ante MLC",
-        "RT Ex-Ante MCC",
-    ]
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in [["Real-Time Ex-Ante 5 Minute LMP Report"], [], header, *rows]:
-        sheet.append(row)
-    data = io.BytesIO()
-    book.save(data)
-    stored = [list(r) for r in openpyxl.load_workbook(data, read_only=True).active.values][3:]
+    data = five_min_exante_xlsx(rows)
+    sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).active
+    stored = [list(r) for r in sheet.values][4:]  # after the title, 2 blank rows and the header
     fields = [("lmp", 2), ("mec", 3), ("mlc", 4), ("mcc", 5)]
 
     def raw(cell: Any) -> str:
         return cell.isoformat(sep=" ") if isinstance(cell, dt.datetime) else cell_text(cell)
 
     expected = _spec(stored, fields, raw)
-    got = list(parse_5min_exante_lmp_xlsx(data.getvalue())) if expected else []
+    got = list(parse_5min_exante_lmp_xlsx(data)) if expected else []
     assert _sorted(got) == _sorted(expected)
 
 

@@ -20,6 +20,8 @@ from tap_miso.parsers import xlsx_rows
 from tap_miso.parsers.excel_reports import parse_5min_exante_lmp_xlsx
 from tap_miso.parsers.xlsx_rows import load_workbook, sheet_values
 
+from .builders import EXANTE_HEADER
+
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHARED = ["AECI", "ALTE.BOH1", "a & b", " padded ", "2026-11-03 12:00:00 AM"]
 
@@ -347,16 +349,7 @@ def test_five_minute_report_reads_the_same_through_the_fast_reader(
     from tap_miso.testing.fake_miso.formats.xlsx import xlsx_bytes
     from tap_miso.testing.fake_miso.formats.xlsx_stream import xlsx_stream
 
-    header = HeaderRow(
-        [
-            "Time (EST)",
-            "CP Node",
-            "RT Ex-Ante LMP",
-            "RT Ex-Ante MEC",
-            "RT Ex-Ante MLC",
-            "RT Ex-Ante MCC",
-        ]
-    )
+    header = HeaderRow(EXANTE_HEADER)
     rows: list[Any] = [
         ["Real-Time Ex-Ante 5 Minute LMP Report"],
         ["Market Date: 11/03/2026"],
