@@ -75,23 +75,7 @@ def sort_within_runs(
     interval order) a warning is logged once and rows are still yielded as-is, so the stream
     must sort per day.
     """
-    run: list[Row] = []
-    current: Any = None
-    previous: Any = None
-    warned = False
-    for row in rows:
-        key = run_key(row)
-        if run and key != current:
-            yield from sorted(run, key=sort_key)
-            run = []
-            previous = current
-        if not run:
-            current = key
-            if not warned and previous is not None and key is not None and key < previous:
-                log.warning("%s: labels not in ascending order (%s after %s)", what, key, previous)
-                warned = True
-        run.append(row)
-    yield from sorted(run, key=sort_key)
+    return sort_chunks_within_runs(((run_key(row), [row]) for row in rows), sort_key, what)
 
 
 def sort_chunks_within_runs(
