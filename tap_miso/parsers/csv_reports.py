@@ -9,8 +9,8 @@ import csv
 import io
 import logging
 import zipfile
-from collections.abc import Iterator, Sequence
-from datetime import date
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from .anchors import (
@@ -309,7 +309,10 @@ def parse_asm_csv(
 
 
 def parse_5min_lmp_zip(
-    fileobj: BinaryIO | bytes, *, on_unexpected_columns: UnexpectedColumns = None
+    fileobj: BinaryIO | bytes,
+    *,
+    on_unexpected_columns: UnexpectedColumns = None,
+    keep: Callable[[datetime], bool] | None = None,
 ) -> Iterator[Row]:
     """Stream the weekly ``YYYYMMDD_5MIN_LMP.zip`` (FORMATS §4.2): first member, anchor
     ``MKTHOUR_EST``.
@@ -323,6 +326,10 @@ def parse_5min_lmp_zip(
     interval order; each interval's rows are sorted by node. If a label goes backwards a
     warning is logged and rows are yielded as-is (the stream sorts per day). Header errors are
     raised at call time; errors in the body (truncated member) while iterating.
+
+    ``keep``, asked once per label, drops the rows of the labels it rejects before any cell
+    is read (a weekly file is ~5M rows; a run may want one of its days). They still count as
+    data rows for the "no data rows" check.
     """
     if isinstance(fileobj, bytes | bytearray):
         fileobj = io.BytesIO(fileobj)
@@ -356,12 +363,19 @@ def parse_5min_lmp_zip(
     def produce() -> Iterator[Row]:
         """Rows as `header.cell` + `set_number` make them, positions looked up once."""
         count = 0
-        last_raw, label = None, None
+        last_raw, label, kept = None, None, True
         for row in rows:
             width = len(row)
             raw = cell_text(row[label_at] if label_at is not None and label_at < width else None)
             if raw != last_raw:  # every node of an interval shares the label
                 last_raw, label = raw, parse_label(raw)
+                kept = keep is None or label is None or keep(label)
+            if not kept:
+                if not count and cell_text(
+                    row[node_at] if node_at is not None and node_at < width else None
+                ):
+                    count = 1  # a data row (of a label nobody wants)
+                continue
             node = cell_text(row[node_at] if node_at is not None and node_at < width else None)
             if label is None or not node:
                 continue  # repeated header, disclaimer or other footer line

@@ -45,6 +45,9 @@ class FetchContext:
     #: Run-wide cache shared by the streams (e.g. node types), guarded by ``shared_lock``.
     shared: dict = field(default_factory=dict)
     shared_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: First and last market date the stream fetches in this run (None: not known). A source
+    #: whose file holds several dates (the weekly 5-minute zip) skips the dates outside it.
+    planned: tuple[date, date] | None = None
 
     def drift_callback(self, where: str) -> Callable[[list[str]], None]:
         """Callback for parsers: report columns ``where`` sent that nobody expected."""

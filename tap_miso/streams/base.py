@@ -182,6 +182,7 @@ class MisoStream(Stream):
         self.logger.info("%s: %s %s..%s", self.name, self.planned_unit, first, last)
         state = self.get_context_state(context)
         self._bookmarked_value = None
+        self._planned = (first, last)
         tap = self._miso_tap
         tap.shared_cache[(self.name, "final_dates")] = frozenset(state.get("final_dates") or ())
         key = self.replication_key
@@ -530,7 +531,9 @@ class MisoStream(Stream):
         return sorted(specs, key=lambda s: order[s.source])
 
     def _context(self, now: datetime) -> FetchContext:
-        return fetch_context(self._miso_tap, self.name, self.logger, now)
+        ctx = fetch_context(self._miso_tap, self.name, self.logger, now)
+        ctx.planned = getattr(self, "_planned", None)
+        return ctx
 
     def _part_configured(self, part: str) -> bool:
         """True when some source the settings allow serves ``part`` (on some dates).

@@ -535,6 +535,12 @@ class WeeklySpill:
 
     directory: Path
     files: dict[date, Path]
+    #: The market dates kept by the split (None: every date of the file).
+    kept: frozenset[date] | None = None
+
+    def covers(self, day: date) -> bool:
+        """True unless the split skipped ``day``."""
+        return self.kept is None or day in self.kept
 
     def consumed(self, day: date) -> None:
         """Delete a date's file once read; the directory goes with the last one."""
@@ -594,8 +600,11 @@ def spill_by_date(rows: Iterable[Row], directory: Path) -> dict[date, Path]:
     return files
 
 
-def split_weekly_zip(ctx: FetchContext, monday: date) -> WeeklySpill:
-    """Download the zip dated ``monday`` once and spill its rows per market date."""
+def split_weekly_zip(
+    ctx: FetchContext, monday: date, kept: frozenset[date] | None = None
+) -> WeeklySpill:
+    """Download the zip dated ``monday`` once and spill its rows per market date: only the
+    rows of the ``kept`` dates (when given), the others are skipped unread."""
     url = mr.report_url(ctx, monday, WEEKLY_ZIP)
     directory = Path(tempfile.mkdtemp(prefix=f"tap-miso-5min-{monday:%Y%m%d}-"))
     # Dates of the week this run never reads are removed when the process ends.
@@ -604,7 +613,9 @@ def split_weekly_zip(ctx: FetchContext, monday: date) -> WeeklySpill:
     try:
         _download(ctx, url, archive)
         with archive.open("rb") as fh:
-            rows = parse_5min_lmp_zip(fh, on_unexpected_columns=ctx.drift_callback(WEEKLY_ZIP))
+            rows = parse_5min_lmp_zip(
+                fh, on_unexpected_columns=ctx.drift_callback(WEEKLY_ZIP), keep=_on_dates(kept)
+            )
             files = spill_by_date(rows, directory)
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
@@ -612,13 +623,30 @@ def split_weekly_zip(ctx: FetchContext, monday: date) -> WeeklySpill:
     finally:
         archive.unlink(missing_ok=True)
     ctx.logger.info(
-        "%s: weekly %s dated %s split into %d market dates",
+        "%s: weekly %s dated %s split into %d market dates%s",
         ctx.stream,
         WEEKLY_ZIP,
         monday,
         len(files),
+        "" if kept is None else f" (kept: {', '.join(sorted(map(str, kept))) or 'none'})",
     )
-    return WeeklySpill(directory, files)
+    return WeeklySpill(directory, files, kept)
+
+
+def _on_dates(kept: frozenset[date] | None) -> Callable[[datetime], bool] | None:
+    """Weekly-zip label filter: is the label's market date one of ``kept``?"""
+    if kept is None:
+        return None
+    return lambda label: five_minute_interval(label, MR_WEEKLY_LABEL).market_date in kept
+
+
+def week_dates_planned(ctx: FetchContext, monday: date) -> frozenset[date] | None:
+    """The dates of the zip dated ``monday`` that this run fetches (None: not known)."""
+    if ctx.planned is None:
+        return None
+    first, last = ctx.planned
+    week = (monday - timedelta(days=14 - i) for i in range(7))
+    return frozenset(day for day in week if first <= day <= last)
 
 
 def load_weekly(ctx: FetchContext, day: date) -> tuple[WeeklySpill, Path]:
@@ -630,8 +658,9 @@ def load_weekly(ctx: FetchContext, day: date) -> tuple[WeeklySpill, Path]:
     if ctx.now < timeutil.market_day_start(monday):
         raise no_data(f"weekly file for {day} is published on {monday}", MARKET_REPORT, url)
     key = ("5min_lmp_zip", monday)
-    spill = ctx.once(key, lambda: split_weekly_zip(ctx, monday))
-    if day in spill.files and not spill.files[day].exists():  # read once already: re-split
+    spill = ctx.once(key, lambda: split_weekly_zip(ctx, monday, week_dates_planned(ctx, monday)))
+    # Read once already, or skipped as not planned: split again, every date this time.
+    if not spill.covers(day) or (day in spill.files and not spill.files[day].exists()):
         ctx.forget(key)
         spill = ctx.once(key, lambda: split_weekly_zip(ctx, monday))
     if day not in spill.files:

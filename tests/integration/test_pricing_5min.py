@@ -114,6 +114,8 @@ def test_keyless_history_comes_from_market_reports(fake, keyless_week):
     # The weekly zip serves both dates from one download, dated the Monday 14 days on.
     zips = [r.path for r in mr_requests if r.path.endswith("5MIN_LMP.zip")]
     assert zips == [f"/marketreports/{ZIP_MONDAY:%Y%m%d}_5MIN_LMP.zip"]
+    # ... and only the two planned dates of its seven are split out (the others are skipped)
+    assert f"split into 2 market dates (kept: {D1}, {D2})" in result.stderr
     first = records[0]
     assert first["raw_time_label"] in (f"{D1} 12:00:00 AM", f"{D1:%m/%d/%Y} 00:00")
     assert first["interval_start_utc"] == f"{D1}T05:00:00Z"

@@ -1,11 +1,15 @@
-"""The weekly zip's spill files hold each market date's rows, in order, across write batches."""
+"""The weekly zip's spill files hold each market date's rows, in order, across write batches;
+a split keeps only the dates the run plans, and splits again for any other."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import logging
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
+from tap_miso.sources.base import FetchContext
 from tap_miso.streams import pricing_5min as p5
 
 
@@ -38,3 +42,58 @@ def test_spill_keeps_every_row_of_each_date_in_order(tmp_path, monkeypatch, batc
         assert list(p5._spilled_rows(path)) == expected
     assert sum(len(list(p5._spilled_rows(p))) for p in files.values()) == len(rows)
     assert len(files) == 3 and min(files) == date(2025, 3, 8)
+
+
+MONDAY = date(2025, 3, 24)  # the zip dated 2025-03-24 holds 2025-03-10..16
+WEEK = [date(2025, 3, 10) + timedelta(days=i) for i in range(7)]
+
+
+def fetch_ctx(planned):
+    return FetchContext(
+        stream="lmp_real_time_5min",
+        client=None,  # type: ignore[arg-type]  # split_weekly_zip is replaced below
+        settings=SimpleNamespace(market_reports_url="http://mr"),  # type: ignore[arg-type]
+        logger=logging.getLogger("test"),
+        now=datetime(2025, 4, 1, tzinfo=UTC),
+        planned=planned,
+    )
+
+
+@pytest.mark.parametrize(
+    ("planned", "kept"),
+    [
+        (None, None),
+        ((date(2025, 3, 11), date(2025, 3, 12)), {date(2025, 3, 11), date(2025, 3, 12)}),
+        ((date(2025, 3, 1), date(2025, 3, 11)), set(WEEK[:2])),
+        ((date(2025, 3, 15), date(2025, 4, 30)), set(WEEK[5:])),
+        ((date(2025, 1, 1), date(2025, 12, 31)), set(WEEK)),
+    ],
+)
+def test_week_dates_planned_are_the_run_dates_inside_the_zip(planned, kept) -> None:
+    got = p5.week_dates_planned(fetch_ctx(planned), MONDAY)
+    assert got == (None if kept is None else frozenset(kept))
+    assert all(p5.weekly_file_monday(day) == MONDAY for day in got or ())
+
+
+def test_split_keeps_the_planned_dates_and_splits_again_for_any_other(tmp_path, monkeypatch):
+    splits: list[frozenset[date] | None] = []
+
+    def split(ctx, monday, kept=None):
+        assert monday == MONDAY
+        splits.append(kept)
+        files = {}
+        for day in WEEK if kept is None else sorted(kept):
+            files[day] = tmp_path / f"{len(splits)}-{day}.jsonl.gz"
+            files[day].write_bytes(b"")
+        return p5.WeeklySpill(tmp_path, files, kept)
+
+    monkeypatch.setattr(p5, "split_weekly_zip", split)
+    ctx = fetch_ctx((WEEK[1], WEEK[2]))
+    for day in (WEEK[1], WEEK[2]):  # one split, of the planned dates only
+        spill, path = p5.load_weekly(ctx, day)
+        assert path == spill.files[day] and path.name.startswith("1-")
+    assert splits == [frozenset(WEEK[1:3])]
+    spill, path = p5.load_weekly(ctx, WEEK[4])  # not planned (a later caller): every date
+    assert splits == [frozenset(WEEK[1:3]), None]
+    assert path.name == f"2-{WEEK[4]}.jsonl.gz" and spill.covers(WEEK[0])
+    assert not p5.WeeklySpill(tmp_path, {}, frozenset(WEEK[1:3])).covers(WEEK[4])
