@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import atexit
 import gzip
-import io
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -30,14 +29,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import orjson
-import requests
 from singer_sdk import typing as th
 
 from tap_miso import timeutil, vocabulary
-from tap_miso.http.errors import InvalidPayloadError, MisoHttpError, NoDataError
+from tap_miso.http.errors import MisoHttpError, NoDataError
 from tap_miso.parsers import (
     dx_time,
     parse_5min_exante_lmp_xlsx,
@@ -497,16 +495,19 @@ class _DxRows:
 EXANTE_XLSX = "5min_exante_lmp.xlsx"
 
 
-def parse_exante_xlsx(ctx: FetchContext, day: date, data: bytes) -> Iterator[Row]:
-    """``5min_exante_lmp.xlsx`` (FORMATS §4.2; MEC present) -> ex-ante rows."""
+def parse_exante_xlsx(ctx: FetchContext, day: date, data: BinaryIO) -> Iterator[Row]:
+    """``5min_exante_lmp.xlsx`` (FORMATS §4.2; MEC present) -> ex-ante rows; closes ``data``."""
     types = node_types(ctx, day)
-    rows = parse_5min_exante_lmp_xlsx(
-        io.BytesIO(data), on_unexpected_columns=ctx.drift_callback(MARKET_REPORT)
-    )
-    for interval, r in placed(ctx, day, rows, MR_EXANTE_LABEL, EXANTE_XLSX, required=("node",)):
-        yield source_row(
-            interval, r, types, raw_label=r["raw_label"], price_type="ex_ante", revision=None
+    with data:
+        rows = parse_5min_exante_lmp_xlsx(
+            data, on_unexpected_columns=ctx.drift_callback(MARKET_REPORT)
         )
+        for interval, r in placed(
+            ctx, day, rows, MR_EXANTE_LABEL, EXANTE_XLSX, required=("node",)
+        ):
+            yield source_row(
+                interval, r, types, raw_label=r["raw_label"], price_type="ex_ante", revision=None
+            )
 
 
 # -- Market Reports: weekly final zip ------------------------------------------------------------
@@ -547,21 +548,6 @@ class WeeklySpill:
         self.files[day].unlink(missing_ok=True)
         if not any(path.exists() for path in self.files.values()):
             shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def _download(ctx: FetchContext, url: str, target: Path) -> None:
-    """Stream a report body to ``target``; a broken transfer is an unusable payload."""
-    response = ctx.client.get(url, source=MARKET_REPORT, stream=True)
-    try:
-        with target.open("wb") as out:
-            for chunk in response.iter_content(1 << 20):
-                out.write(chunk)
-    except requests.RequestException as exc:
-        raise InvalidPayloadError(
-            f"download interrupted: {exc}", source=MARKET_REPORT, url=url
-        ) from exc
-    finally:
-        response.close()
 
 
 #: Lines per gzip write when spilling: a write per line was ~9% of a weekly split's CPU.
@@ -611,7 +597,8 @@ def split_weekly_zip(
     atexit.register(shutil.rmtree, directory, True)
     archive = directory / WEEKLY_ZIP
     try:
-        _download(ctx, url, archive)
+        with archive.open("wb") as out:
+            mr.download(ctx, url, out)
         with archive.open("rb") as fh:
             rows = parse_5min_lmp_zip(
                 fh, on_unexpected_columns=ctx.drift_callback(WEEKLY_ZIP), keep=_on_dates(kept)
@@ -696,8 +683,8 @@ def parse_weekly(ctx: FetchContext, day: date, loaded: tuple[WeeklySpill, Path])
 
 def load_mr(ctx: FetchContext, day: date, part: str) -> Any:
     """Ex-ante: the day's xlsx. Ex-post: the day's share of the weekly final zip."""
-    if part == "ex_ante":
-        return mr.load_report(ctx, day, EXANTE_XLSX)
+    if part == "ex_ante":  # on disk: the prefetch holds up to 3 dates' files at once
+        return mr.download_report(ctx, day, EXANTE_XLSX)
     return load_weekly(ctx, day)
 
 

@@ -246,3 +246,26 @@ def test_node_filter_asks_data_exchange_per_node(fake):
     assert len(records) == 2 * 288 * 2
     asked = {r.query.get("node") for r in fake.requests_for(r"/pricing/v1/real-time/")}
     assert asked == set(wanted)
+
+
+EXANTE_XLSX_RE = r"^/marketreports/\d{8}_5min_exante_lmp\.xlsx$"
+
+
+def test_truncated_exante_workbook_is_downloaded_again_never_parsed_short(fake, keyless_week):
+    """The 19 MB workbook is streamed to disk; a body cut short is fetched again whole."""
+    fake.inject(EXANTE_XLSX_RE, "truncate", times=2)
+    result = run(fake, D1, D1)
+    expected = [r for r in keyless_week[0].records(STREAM) if r["market_date"] == str(D1)]
+    assert comparable(result.records(STREAM)) == comparable(expected)
+    assert [r.fault for r in fake.requests_for(EXANTE_XLSX_RE)] == ["truncate", "truncate", None]
+    assert result.stderr.count("download interrupted") == 2
+
+
+def test_exante_workbook_cut_short_every_time_is_a_clear_failure(fake):
+    fake.inject(EXANTE_XLSX_RE, "truncate", times=None)
+    config = fake_config(fake, start_date=str(D1), end_date=str(D1))
+    result = run_tap(config, streams=[STREAM])
+    assert result.returncode != 0
+    assert "download interrupted 3 times" in result.stderr
+    assert len(fake.requests_for(EXANTE_XLSX_RE)) == 3
+    assert not [r for r in result.records(STREAM) if r["price_type"] == "ex_ante"]
