@@ -82,9 +82,9 @@ def main() -> None:
     parser.add_argument("log")
     parser.add_argument("--every", type=float, default=1.0)
     parser.add_argument("--tracemalloc", action="store_true")
-    parser.add_argument("tap_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
-    tap_args = args.tap_args[1:] if args.tap_args[:1] == ["--"] else args.tap_args
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
+    args, tap_args = parser.parse_args(argv[:split]), argv[split + 1 :]
     if args.tracemalloc:
         tracemalloc.start()
     log = open(args.log, "w")  # noqa: SIM115 - written by the sampler until the process ends
