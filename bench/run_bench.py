@@ -58,6 +58,8 @@ from tap_miso.testing.harness import catalog_for, fake_config  # noqa: E402
 
 DA = "lmp_day_ahead_hourly"
 RT5 = "lmp_real_time_5min"
+#: Results key of the keyless 5-minute memory case (``--memory-rt5-mr-days``).
+RT5_MR = f"{RT5} (market_report)"
 SCENARIOS = ("throughput", "memory", "ratelimit", "quality")
 #: High client limits for keyless Market Reports: the limiter paces every host. The tap still
 #: never exceeds the Data Exchange's own 100/min per key.
@@ -504,7 +506,23 @@ def memory(args: argparse.Namespace, workdir: Path, results: dict[str, Any]) -> 
         )
     if args.memory_rt5_days:
         out[RT5] = memory_rt5(args, workdir)
+    if args.memory_rt5_mr_days:
+        out[RT5_MR] = memory_rt5_keyless(args, workdir)
     results["memory"] = out
+
+
+def memory_rt5_keyless(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Peak RSS of 1-day vs N-day keyless 5-minute backfills at full size (the ex-ante xlsx of
+    each date plus the weekly final zip), from a Monday so the dates share one weekly zip."""
+    now, week = bench_clock()
+    first = week - timedelta(days=7)
+    first -= timedelta(days=first.weekday())
+    with FakeMisoServer(node_count=args.nodes, now=now, cache_bytes=THROUGHPUT_CACHE_BYTES) as fake:
+        out = peak_rss_by_days(
+            fake, RT5, workdir, first, (1, args.memory_rt5_mr_days), args.repeats,
+            note=f"via market_report, {args.nodes} nodes", source_preference=["market_report"],
+        )
+    return {"nodes": args.nodes, **out}
 
 
 def memory_rt5(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -842,27 +860,29 @@ def markdown(results: dict[str, Any]) -> str:
     mem = results.get("memory")
     if mem:
         lines += ["### Memory (peak RSS, medians)", ""]
-        rt5 = mem.get(RT5)
+        rt5, keyless = mem.get(RT5), mem.get(RT5_MR)
         for key, e in mem.items():
-            if key not in ("ratio", RT5):
+            if key not in ("ratio", RT5, RT5_MR):
                 lines.append(
                     f"- {key}: {e['median_rss_mb']:.0f} MB (runs {_fmt(e['rss_mb'])}), "
                     f"{e['records']:,.0f} records"
                 )
         lines += [f"- ratio: {mem['ratio']:.2f}", ""]
+        titles = []
         if rt5:
-            lines.append(
-                f"{RT5} from the Data Exchange ({rt5['nodes']} nodes, page size "
-                f"{rt5['page_size']}):"
-            )
-            lines.append("")
-            for key, e in rt5.items():
+            titles.append((rt5, f"{RT5} from the Data Exchange ({rt5['nodes']} nodes, page size "
+                                f"{rt5['page_size']}):"))
+        if keyless:
+            titles.append((keyless, f"{RT5} from Market Reports ({keyless['nodes']} nodes):"))
+        for case, title in titles:
+            lines += [title, ""]
+            for key, e in case.items():
                 if isinstance(e, dict):
                     lines.append(
                         f"- {key}: {e['median_rss_mb']:.0f} MB (runs {_fmt(e['rss_mb'])}), "
                         f"{e['records']:,.0f} records"
                     )
-            lines += [f"- ratio: {rt5['ratio']:.2f}", ""]
+            lines += [f"- ratio: {case['ratio']:.2f}", ""]
     rl = results.get("ratelimit")
     if rl:
         lines += [
@@ -943,6 +963,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--memory-rt5-page-size", type=int, default=5000)
     parser.add_argument(
+        "--memory-rt5-mr-days",
+        type=int,
+        default=0,
+        help="keyless lmp_real_time_5min memory case (Market Reports, --nodes): 1 day vs this "
+        "many, at most 7 (one weekly zip; ~4 min a 7-day run; 0 skips it, the default)",
+    )
+    parser.add_argument(
         "--rl-repeats",
         type=int,
         default=1,
@@ -981,6 +1008,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", default=str(BENCH_DIR / "results.json"))
     parser.add_argument("--markdown", default=str(BENCH_DIR / "results.md"))
     args = parser.parse_args(argv)
+    if not 0 <= args.memory_rt5_mr_days <= 7:
+        parser.error("--memory-rt5-mr-days must be 0..7 (the dates of one weekly zip)")
     args.scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = set(args.scenarios) - set(SCENARIOS)
     if unknown:
