@@ -477,6 +477,8 @@ class MisoStream(Stream):
     _checked_mask: Any = None
     _all_selected: bool = False
     _bookmarked_value: Any = None
+    #: (first, last) market date of the current sync, for `FetchContext.planned`.
+    _planned: tuple[date, date] | None = None
 
     @cached_property
     def _quality_checks(self) -> bool:
@@ -531,9 +533,7 @@ class MisoStream(Stream):
         return sorted(specs, key=lambda s: order[s.source])
 
     def _context(self, now: datetime) -> FetchContext:
-        ctx = fetch_context(self._miso_tap, self.name, self.logger, now)
-        ctx.planned = getattr(self, "_planned", None)
-        return ctx
+        return fetch_context(self._miso_tap, self.name, self.logger, now, self._planned)
 
     def _part_configured(self, part: str) -> bool:
         """True when some source the settings allow serves ``part`` (on some dates).
@@ -783,8 +783,15 @@ def keep_invalid(tap: TapMiso, stream: str, describe: Callable[[], str]) -> bool
     return True
 
 
-def fetch_context(tap: TapMiso, stream: str, logger: logging.Logger, now: datetime) -> FetchContext:
-    """The sources' view of the run for ``stream`` (client, settings, run-wide cache)."""
+def fetch_context(
+    tap: TapMiso,
+    stream: str,
+    logger: logging.Logger,
+    now: datetime,
+    planned: tuple[date, date] | None = None,
+) -> FetchContext:
+    """The sources' view of the run for ``stream`` (client, settings, run-wide cache, the
+    market dates it plans)."""
     return FetchContext(
         stream=stream,
         client=tap.client,
@@ -794,6 +801,7 @@ def fetch_context(tap: TapMiso, stream: str, logger: logging.Logger, now: dateti
         on_unexpected_columns=tap.summary.schema_drift_callback(stream),
         shared=tap.shared_cache,
         shared_lock=tap.shared_lock,
+        planned=planned,
     )
 
 
