@@ -120,8 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--streams", default=f"{DA},{RT5}")
     parser.add_argument("--save", type=Path, help="write the fingerprints here")
     parser.add_argument("--against", type=Path, help="compare with saved fingerprints")
+    parser.add_argument(
+        "--rt5-source",
+        choices=["data_exchange", "market_report"],
+        default="data_exchange",
+        help="source of the 5-minute day (market_report: the keyless xlsx + weekly zip path)",
+    )
     args = parser.parse_args(argv)
-    sources = {DA: "market_report", RT5: "data_exchange"}
+    sources = {DA: "market_report", RT5: args.rt5_source}
     result = {}
     for stream in args.streams.split(","):
         print(f"{stream}: running ({args.repo})", flush=True)

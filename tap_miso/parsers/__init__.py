@@ -1,10 +1,10 @@
 """Pure parsers: MISO payload bytes (or binary file objects) → row dicts.
 
 Row contract: docs/INTERNALS.md. Format reference: FORMATS.md (§1 time, §2 DX, §3 Public API,
-§4 Market Reports). Modules by format family: `csv_reports`, `excel_reports`, `json_feeds`
-(re-exporting `dx_records` and `public_feeds`); shared helpers: `cells` (numbers, nulls, time
-labels), `anchors` (header location), `rows` (row building, ordering), `json_stream` (whole and
-incremental JSON), `errors`.
+§4 Market Reports). Modules by format family: `csv_reports`, `five_min_zip`, `excel_reports`,
+`json_feeds` (re-exporting `dx_records` and `public_feeds`); shared helpers: `cells` (numbers,
+nulls, time labels), `anchors` (header location), `rows` (row building, ordering),
+`json_stream` (whole and incremental JSON), `errors`.
 
 Conventions shared by all parsers:
 - Non-streamed parsers parse eagerly and return an iterator over sorted rows, so a bad payload
@@ -16,7 +16,7 @@ Conventions shared by all parsers:
 - An out-of-range hour ending (or reserve zone) is kept as parsed and flagged in ``_invalid``.
 """
 
-from .csv_reports import parse_5min_lmp_zip, parse_asm_csv, parse_lmp_csv
+from .csv_reports import parse_asm_csv, parse_lmp_csv
 from .errors import PayloadError
 from .excel_reports import (
     parse_5min_exante_lmp_xlsx,
@@ -27,6 +27,7 @@ from .excel_reports import (
     parse_sr_gfm_xlsx,
     parse_sr_nd_is_xls,
 )
+from .five_min_zip import parse_5min_lmp_zip
 from .json_feeds import (
     DxPage,
     DxTime,

@@ -1,6 +1,7 @@
-"""Market Report CSV files: hourly LMP, ancillary MCP, and the weekly 5-minute LMP zip.
+"""Market Report CSV files: hourly LMP and ancillary MCP.
 
-FORMATS §4.2 (LMP files) and §4.3 (ancillary MCP files).
+FORMATS §4.2 (LMP files) and §4.3 (ancillary MCP files); the weekly 5-minute LMP zip is in
+`five_min_zip`.
 """
 
 from __future__ import annotations
@@ -8,10 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import zipfile
-from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
-from typing import Any, BinaryIO
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
 
 from .anchors import (
     DISCLAIMER_PREFIX,
@@ -23,7 +23,7 @@ from .anchors import (
     is_disclaimer_row,
     norm,
 )
-from .cells import cell_text, parse_date, parse_label, parse_zone, zone_in_range
+from .cells import cell_text, parse_date, parse_zone, zone_in_range
 from .errors import PayloadError, guarded_iter, payload_guard
 from .lmp_table import FIELDS, VALUE_INDEX, HourColumns, LmpNode, LmpTable
 from .rows import (
@@ -34,14 +34,12 @@ from .rows import (
     new_row,
     set_hour_ending,
     set_number,
-    sort_within_runs,
 )
 
 log = logging.getLogger(__name__)
 
 LMP_CSV = "lmp_csv"
 ASM_CSV = "asm_csv"
-FIVE_MIN_LMP_ZIP = "5min_lmp_zip"
 
 _HE_REQUIRED = [(f"HE {hour}", f"HE{hour}") for hour in range(1, 25)]
 _HE_KNOWN = {name for pair in _HE_REQUIRED for name in pair}
@@ -306,87 +304,3 @@ def parse_asm_csv(
         )
     )
     return iter(result)
-
-
-def parse_5min_lmp_zip(
-    fileobj: BinaryIO | bytes,
-    *,
-    on_unexpected_columns: UnexpectedColumns = None,
-    keep: Callable[[datetime], bool] | None = None,
-) -> Iterator[Row]:
-    """Stream the weekly ``YYYYMMDD_5MIN_LMP.zip`` (FORMATS §4.2): first member, anchor
-    ``MKTHOUR_EST``.
-
-    ``fileobj`` must be seekable (a zip's directory is at its end); spool HTTP bodies to a
-    temporary file first. Rows: ``label`` (naive, ``%m/%d/%Y %H:%M`` as written; START vs END
-    unverified), ``raw_label``, ``node``, ``lmp``, ``mcc`` (``CON_LMP``), ``mlc`` (``LOSS_LMP``,
-    or ``MLC_LMP`` in another era), ``_invalid``.
-
-    Memory: one CSV row plus one interval's rows at a time. The file is assumed to be in
-    interval order; each interval's rows are sorted by node. If a label goes backwards a
-    warning is logged and rows are yielded as-is (the stream sorts per day). Header errors are
-    raised at call time; errors in the body (truncated member) while iterating.
-
-    ``keep``, asked once per label, drops the rows of the labels it rejects before any cell
-    is read (a weekly file is ~5M rows; a run may want one of its days). They still count as
-    data rows for the "no data rows" check.
-    """
-    if isinstance(fileobj, bytes | bytearray):
-        fileobj = io.BytesIO(fileobj)
-    with payload_guard(FIVE_MIN_LMP_ZIP, "not a readable zip archive"):
-        archive = zipfile.ZipFile(fileobj)
-        members = [info for info in archive.infolist() if not info.is_dir()]
-        if not members:
-            raise PayloadError(FIVE_MIN_LMP_ZIP, "zip archive has no members")
-        # The member name is unspecified (§4.2 Size): take the first one.
-        member = archive.open(members[0])
-        text = io.TextIOWrapper(member, encoding="utf-8-sig", errors="replace", newline="")
-    rows = guarded_iter(csv.reader(text), FIVE_MIN_LMP_ZIP, "reading zip member")
-    header, _ = find_header(rows, ("MKTHOUR_EST",), FIVE_MIN_LMP_ZIP)
-    names = ("MKTHOUR_EST", "PNODENAME", "LMP", "CON_LMP", "LOSS_LMP", "MLC_LMP")
-    check_columns(
-        header,
-        FIVE_MIN_LMP_ZIP,
-        required=["MKTHOUR_EST", "PNODENAME", "LMP", "CON_LMP", ("LOSS_LMP", "MLC_LMP")],
-        known=names,
-        on_unexpected_columns=on_unexpected_columns,
-    )
-    # Map by name: one scraper saw MLC_LMP instead of LOSS_LMP (§4.2 Columns).
-    loss_column = "LOSS_LMP" if header.has("LOSS_LMP") else "MLC_LMP"
-
-    label_at, node_at = header.position("MKTHOUR_EST"), header.position("PNODENAME")
-    numbers = [
-        (field, header.position(column))
-        for field, column in (("lmp", "LMP"), ("mcc", "CON_LMP"), ("mlc", loss_column))
-    ]
-
-    def produce() -> Iterator[Row]:
-        """Rows as `header.cell` + `set_number` make them, positions looked up once."""
-        count = 0
-        last_raw, label, kept = None, None, True
-        for row in rows:
-            width = len(row)
-            raw = cell_text(row[label_at] if label_at is not None and label_at < width else None)
-            if raw != last_raw:  # every node of an interval shares the label
-                last_raw, label = raw, parse_label(raw)
-                kept = keep is None or label is None or keep(label)
-            if not kept:
-                if not count and cell_text(
-                    row[node_at] if node_at is not None and node_at < width else None
-                ):
-                    count = 1  # a data row (of a label nobody wants)
-                continue
-            node = cell_text(row[node_at] if node_at is not None and node_at < width else None)
-            if label is None or not node:
-                continue  # repeated header, disclaimer or other footer line
-            out: Row = {"label": label, "raw_label": raw, "node": node, "_invalid": []}
-            for field, at in numbers:
-                set_number(out, field, row[at] if at is not None and at < width else None)
-            count += 1
-            yield out
-        if count == 0:
-            raise PayloadError(FIVE_MIN_LMP_ZIP, "no data rows after the header")
-
-    return sort_within_runs(
-        produce(), lambda r: r["label"], lambda r: r["node"], FIVE_MIN_LMP_ZIP
-    )

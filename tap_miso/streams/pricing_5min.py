@@ -31,7 +31,6 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
-import orjson
 from singer_sdk import typing as th
 
 from tap_miso import timeutil, vocabulary
@@ -39,7 +38,6 @@ from tap_miso.http.errors import MisoHttpError, NoDataError
 from tap_miso.parsers import (
     dx_time,
     parse_5min_exante_lmp_xlsx,
-    parse_5min_lmp_zip,
     parse_public_five_min_expost,
 )
 from tap_miso.parsers.cells import text_value
@@ -53,6 +51,7 @@ from tap_miso.parsers.dx_lmp_typed import (
 )
 from tap_miso.parsers.dx_records import DxTime, dx_page_starts, dx_run_key, dx_start_of
 from tap_miso.parsers.errors import PayloadError
+from tap_miso.parsers.five_min_zip import LabelRuns, parse_5min_lmp_csv, split_5min_lmp_zip
 from tap_miso.parsers.rows import sort_chunks_within_runs
 from tap_miso.sources import data_exchange as dx
 from tap_miso.sources import market_reports as mr
@@ -73,7 +72,6 @@ from tap_miso.streams.pricing import (
     _node_type,
     already_final,
     derive_mec,
-    lmp_row,
     load_latest_revision,
 )
 
@@ -257,38 +255,6 @@ LMP_5MIN_PROPERTIES = th.PropertiesList(
 )
 
 
-def lmp_5min_row(
-    *,
-    interval: timeutil.Interval,
-    raw_label: str | None,
-    node: str,
-    node_type: str | None,
-    price_type: str,
-    revision: str | None,
-    lmp: Any,
-    mec: Any,
-    mcc: Any,
-    mlc: Any,
-    invalid: list[str],
-) -> Row:
-    """One 5-minute LMP row: the hourly LMP fields plus the raw label."""
-    row = lmp_row(
-        node=node,
-        node_type=node_type,
-        price_type=price_type,
-        revision=revision,
-        hour_ending=hour_ending_of(interval),
-        interval=interval,
-        lmp=lmp,
-        mec=mec,
-        mcc=mcc,
-        mlc=mlc,
-        invalid=invalid,
-    )
-    row["raw_time_label"] = raw_label
-    return row
-
-
 def source_row(
     interval: timeutil.Interval,
     r: Row,
@@ -298,21 +264,28 @@ def source_row(
     price_type: str,
     revision: str | None,
 ) -> Row:
-    """The row of parsed source row ``r`` (node, prices, invalid cells); a source without MEC
-    leaves it to be derived."""
-    return lmp_5min_row(
-        interval=interval,
-        raw_label=raw_label,
-        node=r["node"],
-        node_type=types.get(r["node"]),
-        price_type=price_type,
-        revision=revision,
-        lmp=r["lmp"],
-        mec=r.get("mec"),
-        mcc=r["mcc"],
-        mlc=r["mlc"],
-        invalid=list(r["_invalid"]),
-    )
+    """The row of parsed source row ``r`` (node, prices, invalid cells): `lmp_row`'s fields in
+    its order plus ``raw_time_label``; a source without MEC leaves it to be derived.
+
+    Built in one dict, not through `lmp_row`'s keyword call: every record of a keyless day
+    (1.5M) passes here (tests/unit/test_pricing_5min_rows.py keeps the two in step)."""
+    node = r["node"]
+    lmp, mec, mcc, mlc = r["lmp"], r.get("mec"), r["mcc"], r["mlc"]
+    return {
+        "interval": interval,
+        "node": node,
+        "node_type": _node_type(types.get(node)),
+        "is_trading_hub": node in vocabulary.TRADING_HUBS,
+        "price_type": price_type,
+        "revision": revision,
+        "hour_ending": hour_ending_of(interval),
+        "lmp": lmp,
+        "mec": mec if mec is not None else derive_mec(lmp, mcc, mlc),
+        "mcc": mcc,
+        "mlc": mlc,
+        "_invalid": list(r["_invalid"]),
+        "raw_time_label": raw_label,
+    }
 
 
 # -- Data Exchange ------------------------------------------------------------------------------
@@ -513,12 +486,13 @@ def parse_exante_xlsx(ctx: FetchContext, day: date, data: BinaryIO) -> Iterator[
 # -- Market Reports: weekly final zip ------------------------------------------------------------
 #
 # The weekly zip holds 7 market days of every node (~5M rows, FORMATS §4.2, §7.21, §7.25), and
-# every one of those days asks for it. Memory must not hold a week of parsed rows, and the file
-# must be downloaded and parsed once, not 7 times. So the first date of a week that needs it:
+# every one of those days asks for it. Memory must not hold a week of rows, and the file must be
+# downloaded once, not 7 times. So the first date of a week that needs it:
 #   1. streams the zip to a temporary file (the HTTP body never sits in memory);
-#   2. parses it once with the streaming parser (one interval in memory) and spills each market
-#      date's rows to its own gzip'd JSON-lines file, then deletes the zip;
-#   3. every date of the week then reads only its own spill file, which is deleted once read
+#   2. cuts its member into runs of raw CSV records of one time label (`split_5min_lmp_zip`,
+#      no record parsed) and appends each run to its market date's gzip'd CSV spill file, for
+#      the dates this run plans only, then deletes the zip;
+#   3. every date of the week then parses only its own spill file, which is deleted once read
 #      (the week's directory goes when its last file does), so disk use stays about one week.
 # The run-wide cache (FetchContext.shared) holds only the file paths, per Monday.
 
@@ -550,47 +524,40 @@ class WeeklySpill:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
-#: Lines per gzip write when spilling: a write per line was ~9% of a weekly split's CPU.
-SPILL_BATCH = 2048
-
-
-def spill_by_date(rows: Iterable[Row], directory: Path) -> dict[date, Path]:
-    """Write each market date's weekly-zip rows to ``directory/YYYYMMDD.jsonl.gz``."""
+def spill_by_date(
+    runs: LabelRuns, directory: Path, kept: frozenset[date] | None = None
+) -> dict[date, Path]:
+    """Append each run to ``directory/YYYYMMDD.csv.gz`` of its label's market date (the
+    ``kept`` dates only, when given); each file starts with the zip's header line. Runs
+    without a label (preamble, footer) are dropped, as the parser drops those lines."""
     files: dict[date, Path] = {}
-    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     with ExitStack() as stack:
-        spills: dict[date, tuple[Any, list[bytes]]] = {}
-        last_label: Any = None
+        spills: dict[date, Any] = {}
+        last_label: datetime | None = None
         writer: Any = None
-        pending: list[bytes] = []
-        for r in rows:
-            if r["label"] != last_label:  # one label per run of an interval's rows
-                last_label = r["label"]
-                day = five_minute_interval(last_label, MR_WEEKLY_LABEL).market_date
-                spill = spills.get(day)
-                if spill is None:
-                    files[day] = directory / f"{day:%Y%m%d}.jsonl.gz"
-                    spill = spills[day] = (
-                        stack.enter_context(gzip.open(files[day], "wb", compresslevel=1)),
-                        [],
+        for label, block in runs.runs:
+            if label is None:
+                continue
+            if label != last_label:
+                last_label = label
+                day = five_minute_interval(label, MR_WEEKLY_LABEL).market_date
+                writer = spills.get(day)
+                if writer is None and (kept is None or day in kept):
+                    files[day] = directory / f"{day:%Y%m%d}.csv.gz"
+                    writer = spills[day] = stack.enter_context(
+                        gzip.open(files[day], "wb", compresslevel=1)
                     )
-                writer, pending = spill
-            record = (r["raw_label"], r["label"], r["node"], r["lmp"], r["mcc"], r["mlc"])
-            pending.append(dumps((*record, r["_invalid"]), option=newline))
-            if len(pending) >= SPILL_BATCH:
-                writer.write(b"".join(pending))
-                pending.clear()
-        for writer, pending in spills.values():
-            if pending:
-                writer.write(b"".join(pending))
+                    writer.write(runs.header)
+            if writer is not None:
+                writer.write(block)
     return files
 
 
 def split_weekly_zip(
     ctx: FetchContext, monday: date, kept: frozenset[date] | None = None
 ) -> WeeklySpill:
-    """Download the zip dated ``monday`` once and spill its rows per market date: only the
-    rows of the ``kept`` dates (when given), the others are skipped unread."""
+    """Download the zip dated ``monday`` once and spill its records per market date: only the
+    records of the ``kept`` dates (when given), the others are dropped unparsed."""
     url = mr.report_url(ctx, monday, WEEKLY_ZIP)
     directory = Path(tempfile.mkdtemp(prefix=f"tap-miso-5min-{monday:%Y%m%d}-"))
     # Dates of the week this run never reads are removed when the process ends.
@@ -600,10 +567,8 @@ def split_weekly_zip(
         with archive.open("wb") as out:
             mr.download(ctx, url, out)
         with archive.open("rb") as fh:
-            rows = parse_5min_lmp_zip(
-                fh, on_unexpected_columns=ctx.drift_callback(WEEKLY_ZIP), keep=_on_dates(kept)
-            )
-            files = spill_by_date(rows, directory)
+            runs = split_5min_lmp_zip(fh, on_unexpected_columns=ctx.drift_callback(WEEKLY_ZIP))
+            files = spill_by_date(runs, directory, kept)
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
@@ -618,13 +583,6 @@ def split_weekly_zip(
         "" if kept is None else f" (kept: {', '.join(sorted(map(str, kept))) or 'none'})",
     )
     return WeeklySpill(directory, files, kept)
-
-
-def _on_dates(kept: frozenset[date] | None) -> Callable[[datetime], bool] | None:
-    """Weekly-zip label filter: is the label's market date one of ``kept``?"""
-    if kept is None:
-        return None
-    return lambda label: five_minute_interval(label, MR_WEEKLY_LABEL).market_date in kept
 
 
 def week_dates_planned(ctx: FetchContext, monday: date) -> frozenset[date] | None:
@@ -656,18 +614,9 @@ def load_weekly(ctx: FetchContext, day: date) -> tuple[WeeklySpill, Path]:
 
 
 def _spilled_rows(path: Path) -> Iterator[Row]:
+    """The rows of one date's spill file, as `parse_5min_lmp_zip` reads them."""
     with gzip.open(path, "rb") as fh:
-        for line in fh:
-            raw, label, node, lmp, mcc, mlc, invalid = orjson.loads(line)
-            yield {
-                "raw_label": raw,
-                "label": datetime.fromisoformat(label),
-                "node": node,
-                "lmp": lmp,
-                "mcc": mcc,
-                "mlc": mlc,
-                "_invalid": invalid,
-            }
+        yield from parse_5min_lmp_csv(fh)
 
 
 def parse_weekly(ctx: FetchContext, day: date, loaded: tuple[WeeklySpill, Path]) -> Iterator[Row]:

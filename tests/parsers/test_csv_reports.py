@@ -260,29 +260,6 @@ class TestFiveMinLmpZip:
         assert [(r["label"].minute, r["node"]) for r in rows] == [(5, "A"), (5, "B"), (0, "A")]
         assert "not in ascending order" in caplog.text
 
-    def test_keep_drops_the_rows_of_rejected_labels_and_asks_once_per_label(self):
-        days = (date(2025, 3, 9), date(2025, 3, 10), date(2025, 3, 11))
-        data = five_min_zip([row for day in days for row in zip_rows(day, ("B", "C", "A"))])
-        asked = []
-
-        def keep(label):
-            asked.append(label)
-            return label.date() == days[1]
-
-        full = list(parse_5min_lmp_zip(data))
-        assert list(parse_5min_lmp_zip(data, keep=keep)) == [
-            r for r in full if r["label"].date() == days[1]
-        ]
-        assert len(full) == 3 * 288 * 3
-        assert asked == sorted({r["label"] for r in full})  # once per label, in file order
-
-    def test_keep_rejecting_every_label_is_not_an_empty_file(self):
-        data = five_min_zip(zip_rows(date(2025, 3, 9)))
-        assert list(parse_5min_lmp_zip(data, keep=lambda label: False)) == []
-        empty = five_min_zip([("07/06/2026 00:00", "", "1", "2", "3")])  # no node: not a row
-        with pytest.raises(PayloadError, match="no data rows"):
-            list(parse_5min_lmp_zip(empty, keep=lambda label: False))
-
     def test_truncated_zip(self):
         data = five_min_zip(zip_rows(date(2025, 3, 9)))
         with pytest.raises(PayloadError):

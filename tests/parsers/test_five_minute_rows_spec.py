@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 
 from tap_miso.parsers.cells import cell_text, parse_label
-from tap_miso.parsers.csv_reports import parse_5min_lmp_zip
 from tap_miso.parsers.excel_reports import parse_5min_exante_lmp_xlsx
+from tap_miso.parsers.five_min_zip import parse_5min_lmp_zip
 from tap_miso.parsers.rows import new_row, set_number
 
 from .builders import five_min_exante_xlsx

@@ -3,8 +3,10 @@ public window assembly."""
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -12,6 +14,7 @@ import orjson
 import pytest
 
 from tap_miso import timeutil
+from tap_miso.parsers.five_min_zip import split_5min_lmp_zip
 from tap_miso.streams import pricing_5min as p5
 from tap_miso.streams.base import MisoStream
 
@@ -73,26 +76,31 @@ def test_placed_keeps_only_the_day_and_skips_unusable_rows(caplog):
 
 
 def test_weekly_spill_round_trip(tmp_path):
-    rows = [
+    days = (date(2025, 3, 8), date(2025, 3, 9))
+    text = "MKTHOUR_EST,PNODENAME,LMP,CON_LMP,LOSS_LMP\n" + "".join(
+        f"{d:%m/%d/%Y} 23:55,N,1.5,x,0.1\n" for d in days
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("x.csv", text)
+    files = p5.spill_by_date(split_5min_lmp_zip(buffer.getvalue()), tmp_path)
+    assert sorted(files) == list(days)
+    back = list(p5._spilled_rows(files[days[1]]))
+    assert back == [
         {
-            "raw_label": f"{d:%m/%d/%Y} 23:55",
-            "label": datetime(d.year, d.month, d.day, 23, 55),
+            "label": datetime(2025, 3, 9, 23, 55),
+            "raw_label": "03/09/2025 23:55",
             "node": "N",
             "lmp": 1.5,
             "mcc": None,
             "mlc": 0.1,
             "_invalid": ["mcc"],
         }
-        for d in (date(2025, 3, 8), date(2025, 3, 9))
     ]
-    files = p5.spill_by_date(iter(rows), tmp_path)
-    assert sorted(files) == [date(2025, 3, 8), date(2025, 3, 9)]
-    back = list(p5._spilled_rows(files[date(2025, 3, 9)]))
-    assert back == [rows[1]]
     spill = p5.WeeklySpill(tmp_path, files)
-    spill.consumed(date(2025, 3, 8))
-    assert tmp_path.exists() and not files[date(2025, 3, 8)].exists()
-    spill.consumed(date(2025, 3, 9))
+    spill.consumed(days[0])
+    assert tmp_path.exists() and not files[days[0]].exists()
+    spill.consumed(days[1])
     assert not tmp_path.exists()
 
 
@@ -131,3 +139,36 @@ def test_public_refuses_a_date_already_delivered_as_final():
 def test_raw_time_label_is_not_hashed():
     assert "raw_time_label" not in p5.LmpRealTime5MinStream.hash_fields
     assert issubclass(p5.LmpRealTime5MinStream, MisoStream)
+
+
+@pytest.mark.parametrize(
+    ("source", "types"),
+    [
+        ({"node": "ILLINOIS.HUB", "lmp": 31.5, "mcc": 1.25, "mlc": -0.5, "_invalid": []},
+         {"ILLINOIS.HUB": "Hub"}),
+        ({"node": "N.1", "lmp": 20.0, "mec": 19.0, "mcc": 0.5, "mlc": 0.5, "_invalid": []},
+         {"N.1": "Gennode"}),
+        ({"node": "N.2", "lmp": None, "mcc": 1.0, "mlc": None, "_invalid": ["lmp"]}, {}),
+        ({"node": "N.3", "lmp": 5.0, "mec": None, "mcc": 1.0, "mlc": 2.0, "_invalid": []},
+         {"N.3": "odd type"}),
+    ],
+)
+def test_source_row_is_lmp_row_plus_the_raw_label(source, types):
+    """`source_row` builds its dict by hand for speed: same keys, order and values as
+    `lmp_row` (the hourly streams' row) plus ``raw_time_label``."""
+    from tap_miso.streams.pricing import lmp_row
+
+    interval = p5.five_minute_interval(datetime(2026, 3, 8, 13, 5), p5.START)
+    got = p5.source_row(
+        interval, source, types, raw_label="03/08/2026 13:05", price_type="ex_post",
+        revision="final",
+    )
+    want = lmp_row(
+        node=source["node"], node_type=types.get(source["node"]), price_type="ex_post",
+        revision="final", hour_ending=p5.hour_ending_of(interval), interval=interval,
+        lmp=source["lmp"], mec=source.get("mec"), mcc=source["mcc"], mlc=source["mlc"],
+        invalid=list(source["_invalid"]),
+    )
+    want["raw_time_label"] = "03/08/2026 13:05"
+    assert list(got.items()) == list(want.items())
+    assert got["_invalid"] is not source["_invalid"]

@@ -1,38 +1,56 @@
-"""The weekly zip's spill files hold each market date's rows, in order, across write batches;
+"""The weekly zip's spill files hold each market date's rows, in order, across read chunks;
 a split keeps only the dates the run plans, and splits again for any other."""
 
 from __future__ import annotations
 
+import io
 import logging
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
+from tap_miso.parsers import five_min_zip
 from tap_miso.sources.base import FetchContext
 from tap_miso.streams import pricing_5min as p5
 
 
-@pytest.mark.parametrize("batch", [1, 3, 2048])
-def test_spill_keeps_every_row_of_each_date_in_order(tmp_path, monkeypatch, batch) -> None:
-    monkeypatch.setattr(p5, "SPILL_BATCH", batch)
+def weekly_zip(rows: list[dict]) -> bytes:
+    lines = ["Title", "", "MKTHOUR_EST,PNODENAME,LMP,CON_LMP,LOSS_LMP"]
+    for r in rows:
+        cells = [r["raw_label"], r["node"], r["lmp"], r["mcc"], r["mlc"]]
+        lines.append(",".join("" if v is None else str(v) for v in cells))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("x.csv", "\n".join([*lines, "MISO MAKES NO REPRESENTATIONS"]) + "\n")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("chunk", [64, 1 << 20])
+@pytest.mark.parametrize("kept", [None, frozenset({date(2025, 3, 9)})])
+def test_spill_keeps_every_row_of_each_kept_date_in_order(tmp_path, monkeypatch, chunk, kept):
+    monkeypatch.setattr(five_min_zip, "CHUNK", chunk)
     rows = []
     start = datetime(2025, 3, 8, 23, 0)
-    for step in range(40):  # 23:00..02:15 EST labels; runs of 3 nodes, dates switch at 00:00
+    for step in range(40):  # 23:00..00:35 EST labels; runs of 3 nodes, dates switch at 00:00
         label = start + timedelta(minutes=5 * (step % 20)) + timedelta(days=step // 20)
         for node in ("A", "B", "C"):
             rows.append(
                 {
-                    "raw_label": f"{label:%m/%d/%Y %H:%M}",
                     "label": label,
+                    "raw_label": f"{label:%m/%d/%Y %H:%M}",
                     "node": node,
                     "lmp": step + 0.5,
                     "mcc": None if node == "B" else -0.25,
                     "mlc": 0.0,
-                    "_invalid": ["mcc"] if node == "B" else [],
+                    "_invalid": [],
                 }
             )
-    files = p5.spill_by_date(iter(rows), tmp_path)
+    runs = five_min_zip.split_5min_lmp_zip(weekly_zip(rows))
+    files = p5.spill_by_date(runs, tmp_path, kept)
+    dates = [date(2025, 3, 8), date(2025, 3, 9), date(2025, 3, 10)]
+    assert sorted(files) == (dates if kept is None else sorted(kept))
     for day, path in files.items():
         expected = [
             r
@@ -40,8 +58,8 @@ def test_spill_keeps_every_row_of_each_date_in_order(tmp_path, monkeypatch, batc
             if p5.five_minute_interval(r["label"], p5.MR_WEEKLY_LABEL).market_date == day
         ]
         assert list(p5._spilled_rows(path)) == expected
-    assert sum(len(list(p5._spilled_rows(p))) for p in files.values()) == len(rows)
-    assert len(files) == 3 and min(files) == date(2025, 3, 8)
+    if kept is None:
+        assert sum(len(list(p5._spilled_rows(p))) for p in files.values()) == len(rows)
 
 
 MONDAY = date(2025, 3, 24)  # the zip dated 2025-03-24 holds 2025-03-10..16
