@@ -6,12 +6,13 @@ FORMATS §4.2 (LMP files) and §4.3 (ancillary MCP files); the weekly 5-minute L
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO
 
 from .anchors import (
     DISCLAIMER_PREFIX,
@@ -45,19 +46,41 @@ _HE_REQUIRED = [(f"HE {hour}", f"HE{hour}") for hour in range(1, 25)]
 _HE_KNOWN = {name for pair in _HE_REQUIRED for name in pair}
 
 
-def _csv_text(data: bytes | str, format_name: str) -> str:
-    """Decode CSV bytes, rejecting payloads that are clearly not CSV."""
-    if isinstance(data, str):
-        return data
-    head = bytes(data[:4096]).removeprefix(b"\xef\xbb\xbf").lstrip()
+def _check_head(head: bytes, format_name: str) -> None:
+    """Refuse payloads that are clearly not CSV, from their first bytes."""
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if head[:1] == b"<":
         raise PayloadError(format_name, "payload is an HTML/XML page, not CSV")
     if head.startswith(b"PK\x03\x04") or b"\x00" in head:
         raise PayloadError(format_name, "payload is binary, not CSV")
+
+
+def _csv_text(data: bytes | str, format_name: str) -> str:
+    """Decode CSV bytes (UTF-8, else cp1252), rejecting payloads that are clearly not CSV."""
+    if isinstance(data, str):
+        return data
+    _check_head(bytes(data[:4096]), format_name)
     try:
         return bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError:
         return bytes(data).decode("cp1252", errors="replace")
+
+
+def _csv_file_text(fh: BinaryIO, format_name: str) -> io.TextIOWrapper:
+    """`_csv_text` for a seekable binary file, read as a stream: the same text, decided the
+    same way (the whole file is UTF-8, else it is read as cp1252)."""
+    _check_head(fh.read(4096), format_name)
+    fh.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    encoding = "utf-8-sig"
+    try:
+        while chunk := fh.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+    fh.seek(0)
+    return io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
 
 
 def _csv_rows(data: bytes | str, format_name: str) -> list[list[str]]:
@@ -68,11 +91,15 @@ def _csv_rows(data: bytes | str, format_name: str) -> list[list[str]]:
         return list(csv.reader(io.StringIO(text, newline="")))
 
 
-def _csv_stream(data: bytes | str, format_name: str) -> Iterator[list[str]]:
+def _csv_stream(data: bytes | str | BinaryIO, format_name: str) -> Iterator[list[str]]:
     """`_csv_rows` one row at a time: a day-ahead file's ~220k cell strings are never all alive
-    at once (they set the per-date memory peak, bench/RESULTS.md round 4)."""
-    text = _csv_text(data, format_name)
-    return guarded_iter(csv.reader(io.StringIO(text, newline="")), format_name, "unreadable CSV")
+    at once (they set the per-date memory peak, bench/RESULTS.md round 4). ``data`` may be a
+    seekable binary file (a download on disk), read as a stream."""
+    if isinstance(data, bytes | bytearray | str):
+        text: Any = io.StringIO(_csv_text(data, format_name), newline="")
+    else:
+        text = _csv_file_text(data, format_name)
+    return guarded_iter(csv.reader(text), format_name, "unreadable CSV")
 
 
 def _preamble_date(
@@ -128,12 +155,13 @@ def _is_lmp_junk(row: Sequence[str]) -> bool:
 
 
 def read_lmp_csv(
-    data: bytes,
+    data: bytes | BinaryIO,
     *,
     market_date: date | None = None,
     on_unexpected_columns: UnexpectedColumns = None,
 ) -> LmpTable:
-    """`parse_lmp_csv`'s rows in columnar form (`LmpTable`), for the pricing streams."""
+    """`parse_lmp_csv`'s rows in columnar form (`LmpTable`), for the pricing streams.
+    ``data``: the file's bytes, or the file itself (seekable; read as a stream, then closed)."""
     rows = _csv_stream(data, LMP_CSV)
     header, preamble = find_header(rows, _LMP_ANCHORS, LMP_CSV)
     hours = he_columns(header.columns)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 from singer_sdk import typing as th
 
@@ -148,14 +148,19 @@ def parse_dx_hourly_lmp(
 
 
 def parse_lmp_report(
-    ctx: FetchContext, day: date, data: bytes, price_type: str, revision: str | None
+    ctx: FetchContext, day: date, data: bytes | BinaryIO, price_type: str, revision: str | None
 ) -> Iterator[Row]:
-    """An LMP CSV report -> rows sorted by (hour, node), `lmp_row`'s fields in its order.
+    """An LMP CSV report (bytes, or the downloaded file, closed here) -> rows sorted by
+    (hour, node), `lmp_row`'s fields in its order.
 
     Built straight from the parser's columnar table (`read_lmp_csv`): per node, the type,
     hub flag and the 24 MEC values are computed once, then each row is one dict.
     """
-    table = read_lmp_csv(data)
+    try:
+        table = read_lmp_csv(data)
+    finally:
+        if not isinstance(data, bytes | bytearray):
+            data.close()
     for he in table.hours:  # checked before any row goes out (a part is served whole)
         if not 1 <= he <= 24:  # MISO days have 24 hours, EST all year (FORMATS §1)
             raise PayloadError("lmp_csv", f"hour-ending column HE {he} is outside HE 1..24")
@@ -234,7 +239,8 @@ class LmpDayAheadHourlyStream(MisoStream):
         ),
         SourceSpec(
             source=MARKET_REPORT,
-            load=lambda ctx, day, part: mr.load_report(ctx, day, _DA_REPORT[part]),
+            # On disk, not in memory: the prefetch holds up to three dates' files at once.
+            load=lambda ctx, day, part: mr.download_report(ctx, day, _DA_REPORT[part]),
             parse=lambda ctx, day, part, data: parse_lmp_report(ctx, day, data, part, None),
             description="YYYYMMDD_da_exante_lmp.csv, YYYYMMDD_da_expost_lmp.csv",
         ),
@@ -273,11 +279,14 @@ def latest_revision_specs(
     parse_dx: Callable[[FetchContext, date, Any, str, str | None], Iterator[Row]],
     parse_report: Callable[[FetchContext, date, Any, str, str | None], Iterator[Row]],
     by_node: bool = False,
+    load_report: Callable[[FetchContext, date, str], Any] | None = None,
 ) -> tuple[SourceSpec, SourceSpec]:
     """The sources of a real-time hourly ex-post dataset, each final when published, else
     preliminary: DX ``dx_path?timeResolution=hourly``, then the Market Reports ``reports``
     (revision -> file name). ``parse_*(ctx, day, payload, price_type, revision)``.
-    ``by_node``: ask the DX per configured node when that saves calls (price endpoints only)."""
+    ``by_node``: ask the DX per configured node when that saves calls (price endpoints only).
+    ``load_report(ctx, day, file name)`` downloads a report (bytes, or a file on disk;
+    default `market_reports.load_report`)."""
     load_pages = dx.load_node_pages if by_node else (
         lambda ctx, path, params: dx.load_pages(ctx, "pricing", path, params)
     )
@@ -303,7 +312,7 @@ def latest_revision_specs(
         SourceSpec(
             source=MARKET_REPORT,
             load=lambda ctx, day, part: load_latest_revision(
-                ctx, day, lambda rev: mr.load_report(ctx, day, reports[rev])
+                ctx, day, lambda rev: (load_report or mr.load_report)(ctx, day, reports[rev])
             ),
             parse=lambda ctx, day, part, loaded: parse_report(
                 ctx, day, loaded[1], "ex_post", loaded[0]
@@ -331,6 +340,8 @@ class LmpRealTimeHourlyStream(MisoStream):
         parse_dx=parse_dx_hourly_lmp,
         parse_report=parse_lmp_report,
         by_node=True,
+        # On disk, not in memory: the prefetch holds up to three dates' files at once.
+        load_report=lambda ctx, day, name: mr.download_report(ctx, day, name),
     )
 
 
