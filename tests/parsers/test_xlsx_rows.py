@@ -63,8 +63,10 @@ def workbook(
     dimension: str | None = "A1:F9",
     root: str | None = None,
     declaration: str = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+    parts: dict[str, bytes] | None = None,
 ) -> bytes:
-    """An xlsx whose first sheet holds ``sheet_data`` (the text inside ``<sheetData>``)."""
+    """An xlsx whose first sheet holds ``sheet_data`` (the text inside ``<sheetData>``);
+    ``parts`` replace parts of `TEMPLATE`."""
     root = root or (
         f'<worksheet xmlns="{NS}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
         '2006/relationships" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/'
@@ -81,7 +83,7 @@ def workbook(
         sheet = f"{declaration}{root}{dim}<sheetData/></worksheet>"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in TEMPLATE.items():
+        for name, data in {**TEMPLATE, **(parts or {})}.items():
             archive.writestr(name, sheet.encode() if name == "xl/worksheets/sheet1.xml" else data)
     return buffer.getvalue()
 
@@ -384,3 +386,268 @@ def test_load_sizes_a_sheet_without_reading_its_rows() -> None:
         openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     assert (sheet.max_row, sheet.max_column) == (None, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Row templates: runs of rows of one shape are matched and converted in bulk (see the module
+# docstring); every case below has long runs, so the template path reads most rows.
+
+
+def excel_row(r: int, *cells: str, spans: str = "1:6") -> str:
+    """A row as Excel writes it: ``spans`` and ``x14ac:dyDescent`` after ``r``."""
+    return f'<row r="{r}" spans="{spans}" x14ac:dyDescent="0.25">{"".join(cells)}</row>'
+
+
+def fake_row(r: int, label: str, node: str, *numbers: str) -> str:
+    """A row as the fake's streaming writer writes it (inline strings, bare numbers)."""
+    cells = [c(f"A{r}", inline(label), t="inlineStr"), c(f"B{r}", inline(node), t="inlineStr")]
+    cells += [c(f"{'CDEF'[i]}{r}", v(n)) for i, n in enumerate(numbers)]
+    return f'<row r="{r}">{"".join(cells)}</row>'
+
+
+def excel_rows(numbers: range, change: dict[int, dict[str, str | None]] | None = None) -> str:
+    """Excel-shaped rows: a shared string, a styled number, an int, a float, an exponent."""
+    rows = []
+    for r in numbers:
+        cells = {
+            "A": c(f"A{r}", v(str(r % 2)), t="s", s="2"),
+            "B": c(f"B{r}", v(f"{r}.25"), s="3"),
+            "C": c(f"C{r}", v(str(-r))),
+            "D": c(f"D{r}", v(f"-{r}.5")),
+            "E": c(f"E{r}", v(f"{r}E-2"), t="n"),
+            "F": c(f"F{r}", v(str(r)), s="2"),
+        }
+        for column, cell in (change or {}).get(r, {}).items():
+            if cell is None:
+                del cells[column]
+            else:
+                cells[column] = cell
+        rows.append(excel_row(r, *cells.values(), spans=f"{1 + r % 3}:6"))
+    return "".join(rows)
+
+
+def _fake_rows(numbers: range) -> str:
+    numbers_text = ["20.07", "20", "-1.93", "1E3", "-2.5e-3", "0", "-7", "3.", ".5", "1e+2"]
+    return "".join(
+        fake_row(
+            r, f"2026-11-03 {r % 12:02}:05:00 AM", SHARED[r % 2], *numbers_text[r % 7 : r % 7 + 4]
+        )
+        for r in numbers
+    )
+
+
+TEMPLATE_CASES = {
+    "excel rows": excel_rows(range(1, 60)),
+    "fake rows": _fake_rows(range(1, 60)),
+    "shape changes mid-sheet": excel_rows(range(1, 30))
+    + _fake_rows(range(30, 60))
+    + excel_rows(range(60, 90)),
+    "date style after many template rows": excel_rows(
+        range(1, 60),
+        {40: {"B": c("B40", v("46024.5"), s="1")}, 41: {"F": c("F41", v("2"), s="1")}},
+    ),
+    "date style with no value in template rows": excel_rows(
+        range(1, 40), {r: {"B": c(f"B{r}", s="1")} for r in range(10, 30)}
+    ),
+    "shared then inline strings in a column": excel_rows(
+        range(1, 60),
+        {r: {"A": c(f"A{r}", inline(f"n{r}"), t="inlineStr")} for r in range(20, 40)},
+    ),
+    "missing cell in one row": excel_rows(range(1, 60), {33: {"D": None}, 50: {"A": None}}),
+    "empty cells in template rows": excel_rows(
+        range(1, 40), {r: {"D": c(f"D{r}", s="3"), "E": c(f"E{r}", t="n")} for r in range(5, 35)}
+    ),
+    "row-number gaps and repeats": excel_rows(range(1, 20))
+    + excel_rows(range(25, 40))
+    + excel_rows(range(39, 45))
+    + excel_rows(range(30, 33))
+    + excel_rows(range(50, 70)),
+    "rows without r after template rows": excel_rows(range(1, 30))
+    + "<row>"
+    + c("A31", v("1"))
+    + "</row><row><c><v>5</v></c></row>"
+    + excel_rows(range(40, 60)),
+    "float, int, negative and exponent texts": "".join(
+        excel_row(r, *(c(f"{col}{r}", v(text)) for col, text in zip("ABCDEF", texts, strict=True)))
+        for r, texts in enumerate(
+            [("1", "1.0", "-1", "-1.5", "1E3", "1e-3")] * 20
+            + [("1.0", "1", "-1.5", "-1", "2.5E+3", "007")] * 20
+            + [("+4", " 7 ", "-0", "-0.0", "1_000", "1e0")] * 20,
+            start=1,
+        )
+    ),
+    "entity in a string in the middle of template rows": _fake_rows(range(1, 30))
+    + fake_row(30, "2026-11-03 02:05:00 AM", "C&amp;D.NODE", "1", "2", "3", "4")
+    + fake_row(31, "2026-11-03 02:05:00 AM", "a &lt; b", "1", "2", "3", "4")
+    + _fake_rows(range(32, 60)),
+    "booleans, errors, str and <v> in inline strings": "".join(
+        f'<row r="{r}">'
+        + c(f"A{r}", v(str(r % 2)), t="b")
+        + c(f"B{r}", v("#N/A"), t="e")
+        + c(f"C{r}", v(f"t{r % 3}"), t="str")
+        + c(f"D{r}", v("12"), t="inlineStr")
+        + c(f"E{r}", v(str(r % 5)), t="s")
+        + "</row>"
+        for r in range(1, 50)
+    ),
+    "columns not from A": "".join(
+        f'<row r="{r}">' + c(f"B{r}", v(str(r))) + c(f"D{r}", v("1.5")) + "</row>"
+        for r in range(1, 40)
+    )
+    + "".join(
+        f'<row r="{r}">' + c(f"C{r}", v(str(r))) + c(f"A{r}", v("1.5")) + "</row>"
+        for r in range(40, 60)
+    ),
+    "whitespace and self-closing rows between template rows": excel_rows(range(1, 30)).replace(
+        "</row><row", "</row>\n  <row"
+    )
+    + '<row r="30"/><row r="31" spans="1:6"></row>'
+    + excel_rows(range(32, 60)),
+    "odd row attributes": excel_rows(range(1, 20)).replace(' x14ac:dyDescent="0.25"', "")
+    + excel_rows(range(20, 40)).replace(' spans="', ' ht="15" customHeight="1" spans="')
+    + excel_rows(range(40, 50)).replace('<row r="', '<row ht="15" r="'),
+    "banded styles": excel_rows(
+        range(1, 60), {r: {"F": c(f"F{r}", v(str(r)), s="3")} for r in range(1, 60, 2)}
+    ),
+    "banded styles, then dates": excel_rows(
+        range(1, 60), {r: {"F": c(f"F{r}", v(str(r)), s="3")} for r in range(1, 60, 2)}
+    )
+    + excel_rows(
+        range(60, 90),
+        {r: {"F": c(f"F{r}", v(str(r)), s="1" if r % 3 else "3")} for r in range(60, 90)},
+    ),
+    "comment after many template rows": excel_rows(range(1, 40))
+    + "<!-- note -->"
+    + excel_rows(range(45, 60)),
+}
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 333, 97, 5])
+@pytest.mark.parametrize("case", sorted(TEMPLATE_CASES))
+def test_template_rows_same_as_openpyxl(
+    case: str, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for dimension in ("A1:F90", None, "A1:D45"):
+        assert_same(workbook(TEMPLATE_CASES[case], dimension=dimension), monkeypatch, chunk)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "excel rows",
+        "fake rows",
+        "float, int, negative and exponent texts",
+        "whitespace and self-closing rows between template rows",
+        "banded styles",
+    ],
+)
+def test_template_rows_take_the_template_path(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the first rows of a run go through the general path."""
+    general = 0
+    plain = xlsx_rows._RowConverter._plain
+
+    def counted(self: Any, parts: list[Any]) -> Any:
+        nonlocal general
+        general += 1
+        return plain(self, parts)
+
+    monkeypatch.setattr(xlsx_rows._RowConverter, "_plain", counted)
+    data = workbook(TEMPLATE_CASES[case], dimension=None)
+    rows = list(sheet_values(load_workbook(io.BytesIO(data)).worksheets[0]))
+    assert len(rows) >= 59
+    assert general <= 6
+    assert _typed(iter(rows)) == _openpyxl(data)[1][1]
+
+
+def test_date_style_zero_is_read_by_openpyxl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cell without ``s=`` has style 0, which may be a date style."""
+    styles = TEMPLATE["xl/styles.xml"].replace(
+        b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" pivotButton',
+        b'<xf numFmtId="14" fontId="0" fillId="0" borderId="0" pivotButton',
+    )
+    assert styles != TEMPLATE["xl/styles.xml"]
+    data = workbook(TEMPLATE_CASES["excel rows"], parts={"xl/styles.xml": styles})
+    assert_same(data, monkeypatch, 1 << 20)
+    assert any(kind == "datetime" for kind, _ in _openpyxl(data)[1][1][5][1])
+
+
+def test_error_after_the_last_row_kept_like_openpyxl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows are converted a buffer at a time: an error in a row after ``max_row`` is raised
+    only if openpyxl would read that row."""
+    for bad_row in (46, 47, 20):
+        data = excel_rows(range(1, 60), {bad_row: {"A": c(f"A{bad_row}", v("99"), t="s")}})
+        for chunk in (1 << 20, 97):
+            assert_same(workbook(data, dimension="A1:F45"), monkeypatch, chunk)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_template_runs(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of a few shapes with random values, numbers, gaps and odd rows in between."""
+    rng = random.Random(seed)
+    texts = ["1", "-2", "3.5", "-0.25", "1E3", "2.5e-3", "10", "0", "7.", "-.5"]
+    strings = ["AECI", "x y", "caf\u00e9", "a &amp; b", "&#65;", "2026-11-03 12:00:00 AM"]
+    shapes = [
+        lambda r: fake_row(
+            r, rng.choice(strings[:3]), rng.choice(strings), *rng.choices(texts, k=4)
+        ),
+        lambda r: excel_row(
+            r,
+            c(f"A{r}", v(str(rng.randrange(5))), t="s", s="2"),
+            c(f"B{r}", v(rng.choice(texts)), s=rng.choice(["2", "2", "2", "1"])),
+            c(f"C{r}", v(rng.choice(texts))),
+        ),
+        lambda r: f'<row r="{r}">' + c(f"B{r}", v(rng.choice(texts))) + "</row>",
+        lambda r: f'<row r="{r}">' + c(f"A{r}", v(rng.choice(["0", "1"])), t="b") + "</row>",
+    ]
+    rows, r, shape = [], 1, 0
+    for _ in range(rng.randrange(50, 300)):
+        if rng.random() < 0.1:
+            shape = rng.randrange(len(shapes))
+        r += 1 if rng.random() < 0.95 else rng.choice([0, 2, 5])
+        rows.append(shapes[shape](r))
+    dimension = rng.choice([None, "A1:F20", f"A1:H{r}", "A1:D100"])
+    assert_same(
+        workbook("".join(rows), dimension=dimension),
+        monkeypatch,
+        rng.choice([7, 64, 500, 1 << 20]),
+    )
+
+
+@pytest.mark.parametrize("write_only", [False, True])
+def test_openpyxl_written_workbooks(write_only: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workbooks openpyxl writes (shared strings, styles, dates, formulas, booleans)."""
+    wb = openpyxl.Workbook(write_only=write_only)
+    sheet = wb.create_sheet("data") if write_only else wb.active
+    sheet.append(["Time (EST)", "CP Node", "LMP", "MEC", "flag"])
+    for i in range(300):
+        label: Any = dt.datetime(2026, 11, 3) + dt.timedelta(minutes=5 * (i // 3))
+        if i % 50 < 40:
+            label = label.strftime("%Y-%m-%d %I:%M:%S %p")
+        lmp: Any = 20 + i if i % 17 else 20.5 + i
+        row = [label, f"NODE.{i % 3}", lmp, -1.5e-7 * i, i % 2 == 0]
+        if i % 61 == 0:
+            row[3] = None
+        if i % 97 == 0:
+            row[2] = "=C2+1"
+        sheet.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    for chunk in (1 << 20, 101):
+        assert_same(buffer.getvalue(), monkeypatch, chunk)
+
+
+def test_fake_five_minute_workbook_same_as_openpyxl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake's own 5-minute ex-ante workbook (small roster), row by row."""
+    from types import SimpleNamespace
+
+    from tap_miso.testing.fake_miso.data import DataModel
+    from tap_miso.testing.fake_miso.formats.sheet import Sheet
+    from tap_miso.testing.fake_miso.formats.xlsx_stream import xlsx_stream
+    from tap_miso.testing.fake_miso.surfaces.market_reports.five_minute import _exante_rows
+
+    ctx = SimpleNamespace(state=SimpleNamespace(data=DataModel(12)))
+    day = dt.date(2026, 11, 3)
+    sheets = [Sheet("Sheet1", _exante_rows(ctx, day))]  # type: ignore[arg-type]
+    data = b"".join(xlsx_stream(sheets, dt.datetime(2026, 11, 4), day))
+    for chunk in (1 << 20, 4099):
+        assert_same(data, monkeypatch, chunk)
