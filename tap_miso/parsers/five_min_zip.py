@@ -153,12 +153,12 @@ def _parse_text(text: Iterable[str], on_unexpected_columns: UnexpectedColumns) -
         decimals (nearly every cell) taken by `parse_number`'s own fast path, inline."""
         count = 0
         last_raw, label = None, None
-        for row in rows:
+        for row in rows:  # csv cells are str: cell_text(cell) is cell.strip()
             width = len(row)
-            raw = cell_text(row[label_at] if label_at is not None and label_at < width else None)
+            raw = row[label_at].strip() if label_at is not None and label_at < width else ""
             if raw != last_raw:  # every node of an interval shares the label
                 last_raw, label = raw, parse_label(raw)
-            node = cell_text(row[node_at] if node_at is not None and node_at < width else None)
+            node = row[node_at].strip() if node_at is not None and node_at < width else ""
             if label is None or not node:
                 continue  # repeated header, disclaimer or other footer line
             out: Row = {"label": label, "raw_label": raw, "node": node, "_invalid": []}

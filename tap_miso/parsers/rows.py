@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from itertools import groupby
 from typing import Any
 
 from .cells import hour_ending_in_range, parse_hour_ending, parse_number
@@ -75,11 +76,13 @@ def sort_within_runs(
     interval order) a warning is logged once and rows are still yielded as-is, so the stream
     must sort per day.
     """
-    return sort_chunks_within_runs(((run_key(row), [row]) for row in rows), sort_key, what)
+    # groupby hands over each run lazily: a run is still yielded when the first row of the
+    # next one has been read, and no tuple or list is made per row.
+    return sort_chunks_within_runs(groupby(rows, run_key), sort_key, what)
 
 
 def sort_chunks_within_runs(
-    chunks: Iterable[tuple[Any, list[Row]]],
+    chunks: Iterable[tuple[Any, Iterable[Row]]],
     sort_key: Callable[[Row], Any],
     what: str,
 ) -> Iterator[Row]:

@@ -104,18 +104,25 @@ def five_minute_interval(label: datetime, convention: str) -> timeutil.Interval:
 def hour_ending_of(interval: timeutil.Interval) -> int:
     """MISO hour ending (1..24) that contains a 5-minute interval (FORMATS §1.1 T4).
 
-    Every node of an interval asks for it, so it is computed once per interval (bounded cache).
+    Every node of an interval asks for it, one after another, so it is computed once per
+    interval (bounded cache) and the last answer is kept for the next row.
     """
+    global _LAST_HE
+    last = _LAST_HE
+    if last[0] is interval:
+        return last[1]
     he = _HE_CACHE.get(interval)
     if he is None:
         if len(_HE_CACHE) >= 4096:
             _HE_CACHE.clear()
         offset = interval.start - timeutil.market_day_start(interval.market_date)
         he = _HE_CACHE[interval] = offset // timeutil.HOUR + 1
+    _LAST_HE = (interval, he)
     return he
 
 
 _HE_CACHE: dict[timeutil.Interval, int] = {}
+_LAST_HE: tuple[timeutil.Interval | None, int] = (None, 0)
 
 
 def placed(
