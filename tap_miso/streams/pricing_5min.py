@@ -34,7 +34,7 @@ from typing import Any, BinaryIO, ClassVar
 from singer_sdk import typing as th
 
 from tap_miso import timeutil, vocabulary
-from tap_miso.http.errors import MisoHttpError, NoDataError
+from tap_miso.http.errors import MisoHttpError, NoDataError, url_path
 from tap_miso.parsers import (
     dx_time,
     parse_5min_exante_lmp_xlsx,
@@ -576,8 +576,12 @@ def split_weekly_zip(
         with archive.open("rb") as fh:
             runs = split_5min_lmp_zip(fh, on_unexpected_columns=ctx.drift_callback(WEEKLY_ZIP))
             files = spill_by_date(runs, directory, kept)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(directory, ignore_errors=True)
+        if isinstance(exc, PayloadError):  # name the file: its date is not the market date
+            raise PayloadError(
+                exc.format_name, f"{url_path(url)}: {exc.message}", exc.missing_columns
+            ) from exc
         raise
     finally:
         archive.unlink(missing_ok=True)

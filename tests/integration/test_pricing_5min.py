@@ -269,3 +269,36 @@ def test_exante_workbook_cut_short_every_time_is_a_clear_failure(fake):
     assert "download interrupted 3 times" in result.stderr
     assert len(fake.requests_for(EXANTE_XLSX_RE)) == 3
     assert not [r for r in result.records(STREAM) if r["price_type"] == "ex_ante"]
+
+
+WEEKLY_ZIP_RE = r"^/marketreports/\d{8}_5MIN_LMP\.zip$"
+
+
+@pytest.mark.parametrize("fault", ["malformed", "html200"])
+def test_a_weekly_zip_that_is_not_a_zip_is_a_clear_failure(fake, fault):
+    """No other keyless ex-post source for these dates: the run stops, naming the file; the
+    ex-ante part of the date was not emitted as a complete date either."""
+    fake.inject(WEEKLY_ZIP_RE, fault, times=None)
+    try:
+        config = fake_config(fake, start_date=str(D1), end_date=str(D1))
+        result = run_tap(config, streams=[STREAM])
+    finally:
+        fake.clear_faults()  # module-scoped fixtures of the next test run before `clean`
+    assert result.returncode != 0
+    failure = [line for line in result.stderr.splitlines() if "Run failed" in line]
+    assert len(failure) == 1 and f"{ZIP_MONDAY:%Y%m%d}_5MIN_LMP.zip" in failure[0]
+    assert "[ex_post]" in failure[0] and "Traceback" not in result.stderr
+    assert not [r for r in result.records(STREAM) if r["price_type"] == "ex_post"]
+
+
+def test_a_weekly_zip_with_a_new_column_is_reported_and_still_read(fake, keyless_week):
+    """Schema drift in the weekly zip is reported once (not once per date) and its records are
+    those of the usual file."""
+    fake.inject(WEEKLY_ZIP_RE, "drift", times=None, mode="add", column="ENERGY")
+    result = run(fake, D1, D2)
+    expected = [r for r in keyless_week[0].records(STREAM) if r["price_type"] == "ex_post"]
+    got = [r for r in result.records(STREAM) if r["price_type"] == "ex_post"]
+    assert comparable(got) == comparable(expected)
+    drift = [line for line in result.stderr.splitlines() if "Schema drift" in line]
+    assert len(drift) == 1 and "5MIN_LMP.zip sent unexpected columns ['ENERGY']" in drift[0]
+    assert len(fake.requests_for(WEEKLY_ZIP_RE)) == 1
