@@ -423,30 +423,22 @@ class _DxRows:
     def _general(
         self, items: list[Row], interval: Any, he: int, raw_label: Any, time: DxTime
     ) -> list[Row]:
+        """Rows of general records (``he`` is `hour_ending_of` ``interval``, as `source_row`
+        computes it)."""
         out: list[Row] = []
         for r in items:
-            node = r.get("node")
-            if node is None:
+            if r.get("node") is None:
                 self.unusable += 1
                 continue
-            fact = self.fact(node)
-            lmp, mec, mcc, mlc = r["lmp"], r.get("mec"), r["mcc"], r["mlc"]
             out.append(
-                {
-                    "interval": interval,
-                    "node": node,
-                    "node_type": fact[1],
-                    "is_trading_hub": fact[2],
-                    "price_type": self.part,
-                    "revision": self.revision,
-                    "hour_ending": he,
-                    "lmp": lmp,
-                    "mec": mec if mec is not None else derive_mec(lmp, mcc, mlc),
-                    "mcc": mcc,
-                    "mlc": mlc,
-                    "_invalid": list(r["_invalid"]),
-                    "raw_time_label": raw_label,
-                }
+                source_row(
+                    interval,
+                    r,
+                    self.types,
+                    raw_label=raw_label,
+                    price_type=self.part,
+                    revision=self.revision,
+                )
             )
         return out
 
