@@ -10,9 +10,12 @@ from singer_sdk import typing as th
 
 from tap_miso import timeutil, vocabulary
 from tap_miso.http.errors import NoDataError
+from tap_miso.parsers.cells import text_value
 from tap_miso.parsers.csv_reports import read_lmp_csv
+from tap_miso.parsers.dx_lmp_typed import LMP_FORMAT, Group, LmpRecord, dx_lmp_batches, lmp_groups
+from tap_miso.parsers.dx_records import dx_run_key
 from tap_miso.parsers.errors import PayloadError
-from tap_miso.parsers.json_feeds import parse_dx_lmp_records
+from tap_miso.parsers.rows import sort_chunks_within_runs
 from tap_miso.sources import data_exchange as dx
 from tap_miso.sources import market_reports as mr
 from tap_miso.sources.base import DATA_EXCHANGE, MARKET_REPORT, FetchContext, Row, SourceSpec
@@ -118,33 +121,143 @@ def lmp_row(
 def parse_dx_hourly_lmp(
     ctx: FetchContext, day: date, pages: Iterable[bytes], price_type: str, revision: str | None
 ) -> Iterator[Row]:
-    """DX hourly LMP pages -> rows sorted by (hour, node); record order in pages is unknown."""
+    """DX hourly LMP pages -> rows sorted by (hour, node); record order in pages is unknown.
+
+    Pages are decoded a batch at a time, typed where the batch has the common shape
+    (`dx_lmp_typed`), else by the general record parser. Each run of records sharing a time
+    object gets its hour ending once (`dx.dx_hour_ending`, skipped as `dx.dx_hours` skips);
+    the day is held as compact tuples (node facts shared per node) and each row dict is
+    built only when yielded. Rows, order, skips, log lines, drift calls and errors are those
+    of `parse_dx_lmp_records` + `dx.dx_hours` + `lmp_row` over the whole day
+    (tests/unit/test_pricing_hourly_typed.py).
+    """
     types = node_types(ctx, day)
-    parsed: list[tuple[int, str, Any, Any, Any, Any, list[str]]] = []
-    records = parse_dx_lmp_records(
-        dx.iter_records(pages), on_unexpected_columns=ctx.drift_callback("data_exchange")
-    )
-    for he, r in dx.dx_hours(ctx, day, records, "LMP"):
-        parsed.append((he, r["node"], r["lmp"], r["mec"], r["mcc"], r["mlc"], list(r["_invalid"])))
-    parsed.sort(key=lambda t: (t[0], t[1]))
+    hourly = _DxHourly(day, types)
+    groups = lmp_groups(dx_lmp_batches(pages), ctx.drift_callback(DATA_EXCHANGE))
+    # Runs sorted by node first (None last), as `parse_dx_lmp_records` does: the stable day
+    # sort below then sees the entries in the same order, so it gives the same rows.
+    parsed = list(sort_chunks_within_runs(hourly.chunks(groups), _run_order, LMP_FORMAT))
+    if hourly.skipped:
+        ctx.logger.warning(
+            "%s %s: %d %s records without a usable hour skipped",
+            ctx.stream,
+            day,
+            hourly.skipped,
+            "LMP",
+        )
+    parsed.sort(key=_day_order)
     intervals: dict[int, timeutil.Interval] = {}  # every node of an hour shares it
-    for he, node, lmp, mec, mcc, mlc, invalid in parsed:
+    for he, node, lmp, mec, mcc, mlc, invalid, kind in parsed:
         interval = intervals.get(he)
         if interval is None:
             interval = intervals[he] = timeutil.hour_ending_interval(day, he)
-        yield lmp_row(
-            node=node,
-            node_type=types.get(node),
-            price_type=price_type,
-            revision=revision,
-            hour_ending=he,
-            interval=interval,
-            lmp=lmp,
-            mec=mec,
-            mcc=mcc,
-            mlc=mlc,
-            invalid=invalid,
-        )
+        yield {  # `lmp_row`'s fields, in its order
+            "interval": interval,
+            "node": node,
+            "node_type": kind[0],
+            "is_trading_hub": kind[1],
+            "price_type": price_type,
+            "revision": revision,
+            "hour_ending": he,
+            "lmp": lmp,
+            "mec": mec if mec is not None else derive_mec(lmp, mcc, mlc),
+            "mcc": mcc,
+            "mlc": mlc,
+            "_invalid": list(invalid),
+        }
+
+
+#: One record of the day: (HE, node, lmp, mec, mcc, mlc, invalid names, (node_type, hub)).
+_Entry = tuple[int, str | None, Any, Any, Any, Any, tuple[str, ...], tuple[str | None, bool]]
+
+
+def _run_order(t: _Entry) -> tuple[bool, Any]:
+    """`parse_dx_lmp_records`' order within a run of one time: by node, null last."""
+    return (t[1] is None, t[1] if t[1] is not None else 0)
+
+
+def _day_order(t: _Entry) -> tuple[int, bool, Any]:
+    """The day's order: (HE, node), a null node last in its hour (flagged ``invalid_node``).
+    The general path sorted by (HE, node) alone, which raised TypeError, and failed the run
+    with a traceback, when a null node shared an hour with another node."""
+    return (t[0], t[1] is None, t[1] if t[1] is not None else "")
+
+
+_NO_FLAGS: tuple[str, ...] = ()
+_FLAGS = {  # (node null, time flagged) -> `_invalid` of a typed record
+    (False, False): _NO_FLAGS,
+    (False, True): ("time",),
+    (True, False): ("node",),
+    (True, True): ("node", "time"),
+}
+
+
+class _DxHourly:
+    """Compact entries of DX hourly LMP record groups, with the skip count of `dx.dx_hours`."""
+
+    def __init__(self, day: date, types: dict[str, str | None]) -> None:
+        self.day, self.types = day, types
+        self.nodes: dict[str, tuple[str | None, tuple[str | None, bool]]] = {}  # raw -> facts
+        self.kinds: dict[str | None, tuple[str | None, bool]] = {}  # node -> (type, hub)
+        self.skipped = 0
+
+    def kind(self, node: str | None) -> tuple[str | None, bool]:
+        """``(node_type, is_trading_hub)`` of a node, as `lmp_row` makes them, once per node."""
+        kind = self.kinds.get(node)
+        if kind is None:
+            kind = self.kinds[node] = (
+                _node_type(self.types.get(node)),  # type: ignore[arg-type]
+                node in vocabulary.TRADING_HUBS,
+            )
+        return kind
+
+    def node(self, raw: str) -> tuple[str | None, tuple[str | None, bool]]:
+        """``(text_value(raw), kind)`` of a typed record's node, once per raw string."""
+        facts = self.nodes.get(raw)
+        if facts is None:
+            node = text_value(raw)
+            facts = self.nodes[raw] = (node, self.kind(node))
+        return facts
+
+    def chunks(self, groups: Iterable[Group]) -> Iterator[tuple[Any, list[_Entry]]]:
+        """``(run key, entries)`` per group; records without a usable hour are counted."""
+        day = self.day
+        for time, typed, items in groups:
+            he = dx.dx_hour_ending(day, time)
+            if he is None or not 1 <= he <= 24:
+                self.skipped += len(items)
+                yield dx_run_key(time), []
+            elif typed:
+                yield dx_run_key(time), self._typed(items, he, bool(time.invalid))
+            else:
+                yield dx_run_key(time), self._general(items, he)
+
+    def _typed(self, items: list[LmpRecord], he: int, bad_time: bool) -> list[_Entry]:
+        nodes, node_of = self.nodes, self.node
+        valid = _FLAGS[False, bad_time]
+        out: list[_Entry] = []
+        append = out.append
+        for r in items:
+            node, kind = nodes.get(r.node) or node_of(r.node)
+            invalid = valid if node is not None else _FLAGS[True, bad_time]
+            append((he, node, r.lmp, r.mec, r.mcc, r.mlc, invalid, kind))
+        return out
+
+    def _general(self, items: list[Row], he: int) -> list[_Entry]:
+        kinds, kind_of = self.kinds, self.kind
+        return [
+            (
+                he,
+                (node := r["node"]),
+                r["lmp"],
+                r["mec"],
+                r["mcc"],
+                r["mlc"],
+                tuple(r["_invalid"]),
+                kinds.get(node) or kind_of(node),
+            )
+            for r in items
+        ]
 
 
 def parse_lmp_report(
