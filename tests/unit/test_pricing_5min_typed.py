@@ -13,15 +13,15 @@ import logging
 import math
 import random
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import orjson
 import pytest
 
 from tap_miso.parsers import dx_lmp_typed
-from tap_miso.parsers.dx_records import _raw_records
 from tap_miso.streams import pricing_5min as p5
+from tests.unit import dx_lmp_pages
+from tests.unit.dx_lmp_pages import is_typed, page
 from tests.unit.test_pricing_5min_fast_path import reference_parse_dx
 
 DAY = date(2026, 7, 14)
@@ -51,37 +51,13 @@ def record(minutes: int | None, node: Any = "A.HUB", *, ante: bool = True, **val
 _ABSENT = object()
 
 
-def page(records: list[Any], raw: bytes | None = None) -> bytes:
-    meta = {
-        "pageNumber": 1,
-        "pageSize": 5000,
-        "totalElements": len(records),
-        "totalPages": 1,
-        "lastPage": True,
-    }
-    if raw is not None:  # records spliced in as raw JSON text (ints, -0, odd tokens)
-        return b'{"data":[' + raw + b'],"page":' + orjson.dumps(meta) + b"}"
-    return orjson.dumps({"data": records, "page": meta})
-
-
 def observe(pages: list[bytes], caplog: pytest.LogCaptureFixture, fn: Any) -> tuple:
-    drift: list[Any] = []
-    ctx = SimpleNamespace(
-        stream="lmp_real_time_5min",
-        logger=logging.getLogger("test.p5t"),
-        drift_callback=lambda where: lambda cols: drift.append((where, cols)),
-    )
-    caplog.clear()
-    rows: list[Any] = []
-    error = None
-    try:
-        for row in fn(ctx, DAY, "ex_post", ("final", pages)):
-            rows.append(row)
-    except Exception as exc:  # compared across the paths, not swallowed
-        error = (type(exc).__name__, str(exc))
-    logs = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
-    # repr keeps key order and int-vs-float; -0.0 and NaN are compared by repr too
-    return repr(rows), error, logs, drift, len(rows)
+    """One run of ``fn`` over ``pages`` (`dx_lmp_pages.observe`)."""
+
+    def run(ctx: Any) -> Any:
+        return fn(ctx, DAY, "ex_post", ("final", pages))
+
+    return dx_lmp_pages.observe(run, caplog, "lmp_real_time_5min", "test.p5t")
 
 
 def compare(pages: list[bytes], caplog, monkeypatch) -> tuple:
@@ -96,11 +72,6 @@ def compare(pages: list[bytes], caplog, monkeypatch) -> tuple:
     assert typed == general
     assert typed == reference
     return typed
-
-
-def is_typed(body: bytes) -> bool:
-    raws = _raw_records(body)
-    return raws is not None and dx_lmp_typed.typed_runs(b"[" + b",".join(raws) + b"]") is not None
 
 
 def test_well_formed_pages_take_the_typed_path(caplog, monkeypatch):

@@ -21,12 +21,13 @@ import pytest
 
 from tap_miso import timeutil
 from tap_miso.parsers import dx_lmp_typed
-from tap_miso.parsers.dx_records import _raw_records
 from tap_miso.parsers.json_feeds import parse_dx_lmp_records
 from tap_miso.sources import data_exchange as dx
 from tap_miso.sources.base import FetchContext, Row
 from tap_miso.streams import pricing
 from tap_miso.streams.pricing import lmp_row
+from tests.unit import dx_lmp_pages
+from tests.unit.dx_lmp_pages import is_typed, page
 
 DAY = date(2026, 7, 14)
 # raw DX-style types, normalised by `vocabulary.node_type`
@@ -101,37 +102,13 @@ def record(he: int | None, node: Any = "A.HUB", *, ante: bool = True, **values: 
     return {k: v for k, v in rec.items() if v is not _ABSENT}
 
 
-def page(records: list[Any], raw: bytes | None = None) -> bytes:
-    meta = {
-        "pageNumber": 1,
-        "pageSize": 5000,
-        "totalElements": len(records),
-        "totalPages": 1,
-        "lastPage": True,
-    }
-    if raw is not None:  # records spliced in as raw JSON text (ints, -0, odd tokens)
-        return b'{"data":[' + raw + b'],"page":' + orjson.dumps(meta) + b"}"
-    return orjson.dumps({"data": records, "page": meta})
-
-
 def observe(pages: list[bytes], caplog: pytest.LogCaptureFixture, fn: Any) -> tuple:
-    drift: list[Any] = []
-    ctx = SimpleNamespace(
-        stream="lmp_day_ahead_hourly",
-        logger=logging.getLogger("test.phourly"),
-        drift_callback=lambda where: lambda cols: drift.append((where, cols)),
-    )
-    caplog.clear()
-    rows: list[Any] = []
-    error = None
-    try:
-        for row in fn(ctx, DAY, pages, "ex_ante", None):
-            rows.append(row)
-    except Exception as exc:  # compared across the paths, not swallowed
-        error = (type(exc).__name__, str(exc))
-    logs = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
-    # repr keeps key order and int-vs-float; -0.0 and NaN are compared by repr too
-    return repr(rows), error, logs, drift, len(rows)
+    """One run of ``fn`` over ``pages`` (`dx_lmp_pages.observe`)."""
+
+    def run(ctx: Any) -> Any:
+        return fn(ctx, DAY, pages, "ex_ante", None)
+
+    return dx_lmp_pages.observe(run, caplog, "lmp_day_ahead_hourly", "test.phourly")
 
 
 def compare(pages: list[bytes], caplog, monkeypatch) -> tuple:
@@ -152,11 +129,6 @@ def compare(pages: list[bytes], caplog, monkeypatch) -> tuple:
         return typed
     assert typed == reference
     return typed
-
-
-def is_typed(body: bytes) -> bool:
-    raws = _raw_records(body)
-    return raws is not None and dx_lmp_typed.typed_runs(b"[" + b",".join(raws) + b"]") is not None
 
 
 NODES = ["C.LZ", "A.HUB", "B.GEN", "ILLINOIS.HUB", "Z.NODE"]

@@ -1,0 +1,61 @@
+"""Shared by the DX LMP typed-path equivalence tests (5-minute and hourly): page bodies, the
+"is this page typed" check, and one observation of a parse (rows, error, logs, drift)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from types import SimpleNamespace
+from typing import Any
+
+import orjson
+import pytest
+
+from tap_miso.parsers import dx_lmp_typed
+from tap_miso.parsers.dx_records import _raw_records
+
+
+def page(records: list[Any], raw: bytes | None = None) -> bytes:
+    """A one-page DX body holding ``records`` (or ``raw`` JSON text spliced in as the data)."""
+    meta = {
+        "pageNumber": 1,
+        "pageSize": 5000,
+        "totalElements": len(records),
+        "totalPages": 1,
+        "lastPage": True,
+    }
+    if raw is not None:  # records spliced in as raw JSON text (ints, -0, odd tokens)
+        return b'{"data":[' + raw + b'],"page":' + orjson.dumps(meta) + b"}"
+    return orjson.dumps({"data": records, "page": meta})
+
+
+def is_typed(body: bytes) -> bool:
+    """True when every record of the page takes the typed (msgspec) path."""
+    raws = _raw_records(body)
+    return raws is not None and dx_lmp_typed.typed_runs(b"[" + b",".join(raws) + b"]") is not None
+
+
+def observe(
+    run: Callable[[Any], Iterable[Any]],
+    caplog: pytest.LogCaptureFixture,
+    stream: str,
+    logger: str,
+) -> tuple:
+    """``run(ctx)`` consumed: (repr of the rows, error, log lines, drift calls, row count)."""
+    drift: list[Any] = []
+    ctx = SimpleNamespace(
+        stream=stream,
+        logger=logging.getLogger(logger),
+        drift_callback=lambda where: lambda cols: drift.append((where, cols)),
+    )
+    caplog.clear()
+    rows: list[Any] = []
+    error = None
+    try:
+        for row in run(ctx):
+            rows.append(row)
+    except Exception as exc:  # compared across the paths, not swallowed
+        error = (type(exc).__name__, str(exc))
+    logs = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+    # repr keeps key order and int-vs-float; -0.0 and NaN are compared by repr too
+    return repr(rows), error, logs, drift, len(rows)
