@@ -14,6 +14,19 @@ import pytest
 from tap_miso.parsers import dx_lmp_typed
 from tap_miso.parsers.dx_records import _raw_records
 
+#: One DX record's JSON text that is not valid JSON (or not one record) in ways a decoder may
+#: let through: both paths must give the general path's PayloadError.
+INVALID_RECORD_JSON = [
+    b'{"timeInterval":{"start":"2026-07-14 00:00:00"},"node":"A.HUB","lmp":NaN}',
+    b'{"timeInterval":{"start":"2026-07-14 00:00:00"},"node":"A.HUB","lmp":1e999}',
+    b'{"timeInterval":{"start":"\\ud800"},"node":"A.HUB","lmp":1.0}',
+    b'{"timeInterval":{"start":"\xff"},"node":"A.HUB","lmp":1.0}',
+    b'{"timeInterval":{"start":"2026-07-14 00:00:00"},"node":"\xed\xa0\x80","lmp":1.0}',
+    b'{"timeInterval":{},"node":"A.HUB","lmp":1.0}, 7',
+    b'{"timeInterval":{},"node":"A.HUB","lmp":1.0,}',
+    b'{"timeInterval":{},"node":"A.HUB","lmp":1.0',
+]
+
 
 def page(records: list[Any], raw: bytes | None = None) -> bytes:
     """A one-page DX body holding ``records`` (or ``raw`` JSON text spliced in as the data)."""

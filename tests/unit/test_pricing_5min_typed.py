@@ -151,18 +151,7 @@ def test_drift_is_checked_on_the_first_record_only(caplog, monkeypatch):
     assert compare([drifted, plain], caplog, monkeypatch)[3] == [("data_exchange", ["energy"])]
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        b'{"timeInterval":{"start":"2026-07-14 00:00:00"},"node":"A.HUB","lmp":NaN}',
-        b'{"timeInterval":{"start":"2026-07-14 00:00:00"},"node":"A.HUB","lmp":1e999}',
-        b'{"timeInterval":{"start":"\\ud800"},"node":"A.HUB","lmp":1.0}',
-        b'{"timeInterval":{"start":"\xff"},"node":"A.HUB","lmp":1.0}',
-        b'{"timeInterval":{"start":"2026-07-14 00:00:00"},"node":"\xed\xa0\x80","lmp":1.0}',
-        b'{"timeInterval":{},"node":"A.HUB","lmp":1.0}, 7',
-        b'{"timeInterval":{},"node":"A.HUB","lmp":1.0,}',
-    ],
-)
+@pytest.mark.parametrize("raw", dx_lmp_pages.INVALID_RECORD_JSON)
 def test_invalid_json_is_the_general_error(raw, caplog, monkeypatch):
     first = page([record(0, "C.LZ")])
     error = compare([first, page([], raw)], caplog, monkeypatch)[1]
