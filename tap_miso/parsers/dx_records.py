@@ -196,6 +196,44 @@ def dx_page_starts(data: bytes) -> list[str | None] | None:
     ]
 
 
+def dx_starts_ascending(pages: Iterable[bytes], *, every: bool = False) -> bool:
+    """A cheap first pass over downloaded pages: do the records' starts never go backwards?
+
+    Only the start times are read (`dx_page_starts`); a page of another shape is read fully,
+    which raises its `PayloadError` here, before any record is used. Thousands of records
+    share each start, so each new raw value is parsed once. A record without a readable start
+    is passed over, or, with ``every``, makes the answer False (its place in time is then
+    unknown: the hourly parser takes its hour from ``value`` instead).
+    """
+    last_raw: Any = object()
+    previous: datetime | None = None
+    for page in pages:
+        starts = dx_page_starts(page)
+        if starts is None:  # not the plain shape: read it fully
+            starts = [_raw_start(record) for record in iter_dx_page_records(page)]
+        for raw in starts:
+            if raw == last_raw:
+                continue
+            last_raw = raw
+            start = dx_start_of(raw)
+            if start is None:
+                if every:
+                    return False
+                continue
+            if previous is not None and start < previous:
+                return False
+            previous = start
+    return True
+
+
+def _raw_start(record: dict) -> Any:
+    """Raw ``start`` of a record's time object (``timeInterval``, else ``interval``)."""
+    obj = record.get("timeInterval")
+    if not isinstance(obj, dict):
+        obj = record.get("interval")
+    return obj.get("start") if isinstance(obj, dict) else None
+
+
 def dx_start_of(raw: Any) -> datetime | None:
     """``start`` of a DX time object from its raw value, as `dx_time` reads it."""
     return None if is_null(raw) else parse_label(raw)

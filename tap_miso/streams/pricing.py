@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, BinaryIO, ClassVar
 
 from singer_sdk import typing as th
@@ -13,7 +15,7 @@ from tap_miso.http.errors import NoDataError
 from tap_miso.parsers.cells import text_value
 from tap_miso.parsers.csv_reports import read_lmp_csv
 from tap_miso.parsers.dx_lmp_typed import LMP_FORMAT, Group, LmpRecord, dx_lmp_batches, lmp_groups
-from tap_miso.parsers.dx_records import dx_run_key
+from tap_miso.parsers.dx_records import dx_run_key, dx_starts_ascending
 from tap_miso.parsers.errors import PayloadError
 from tap_miso.parsers.rows import sort_chunks_within_runs
 from tap_miso.sources import data_exchange as dx
@@ -123,48 +125,55 @@ def parse_dx_hourly_lmp(
 ) -> Iterator[Row]:
     """DX hourly LMP pages -> rows sorted by (hour, node); record order in pages is unknown.
 
-    Pages are decoded a batch at a time, typed where the batch has the common shape
-    (`dx_lmp_typed`), else by the general record parser. Each run of records sharing a time
-    object gets its hour ending once (`dx.dx_hour_ending`, skipped as `dx.dx_hours` skips);
-    the day is held as compact tuples (node facts shared per node) and each row dict is
-    built only when yielded. Rows, order, skips, log lines, drift calls and errors are those
-    of `parse_dx_lmp_records` + `dx.dx_hours` + `lmp_row` over the whole day
-    (tests/unit/test_pricing_hourly_typed.py).
+    A cheap first pass (`dx_starts_ascending`, every record with a start) tells whether the
+    hours come in order. If they do, one hour is held at a time for its node sort; if not,
+    the whole day is held and sorted. Pages are decoded a batch at a time, typed where the
+    batch has the common shape (`dx_lmp_typed`), else by the general record parser. Each run
+    of records sharing a time object gets its hour ending once (`dx.dx_hour_ending`, skipped
+    as `dx.dx_hours` skips); entries are compact tuples (node facts shared per node) and each
+    row dict is built only when yielded. Rows, order, skips, log lines, drift calls and errors
+    are those of `parse_dx_lmp_records` + `dx.dx_hours` + `lmp_row` over the whole day
+    (tests/unit/test_pricing_hourly_typed.py); a malformed page fails the first pass, before
+    any row.
     """
     types = node_types(ctx, day)
     hourly = _DxHourly(day, types)
+    in_order = dx_starts_ascending(pages, every=True)
     groups = lmp_groups(dx_lmp_batches(pages), ctx.drift_callback(DATA_EXCHANGE))
-    # Runs sorted by node first (None last), as `parse_dx_lmp_records` does: the stable day
-    # sort below then sees the entries in the same order, so it gives the same rows.
-    parsed = list(sort_chunks_within_runs(hourly.chunks(groups), _run_order, LMP_FORMAT))
-    if hourly.skipped:
-        ctx.logger.warning(
-            "%s %s: %d %s records without a usable hour skipped",
-            ctx.stream,
-            day,
-            hourly.skipped,
-            "LMP",
+    # Runs sorted by node first (None last), as `parse_dx_lmp_records` does: the stable sorts
+    # below then see the entries in the same order, so they give the same rows.
+    entries = sort_chunks_within_runs(hourly.chunks(groups), _run_order, LMP_FORMAT)
+    if in_order:  # ascending starts: each hour's entries are contiguous, hours ascending
+        hours: Iterable[list[_Entry]] = (
+            sorted(hour, key=_day_order) for _, hour in groupby(entries, itemgetter(0))
         )
-    parsed.sort(key=_day_order)
+    else:
+        day_entries = list(entries)
+        hourly.warn_skipped(ctx)
+        day_entries.sort(key=_day_order)
+        hours = (day_entries,)
     intervals: dict[int, timeutil.Interval] = {}  # every node of an hour shares it
-    for he, node, lmp, mec, mcc, mlc, invalid, kind in parsed:
-        interval = intervals.get(he)
-        if interval is None:
-            interval = intervals[he] = timeutil.hour_ending_interval(day, he)
-        yield {  # `lmp_row`'s fields, in its order
-            "interval": interval,
-            "node": node,
-            "node_type": kind[0],
-            "is_trading_hub": kind[1],
-            "price_type": price_type,
-            "revision": revision,
-            "hour_ending": he,
-            "lmp": lmp,
-            "mec": mec if mec is not None else derive_mec(lmp, mcc, mlc),
-            "mcc": mcc,
-            "mlc": mlc,
-            "_invalid": list(invalid),
-        }
+    for hour in hours:
+        for he, node, lmp, mec, mcc, mlc, invalid, kind in hour:
+            interval = intervals.get(he)
+            if interval is None:
+                interval = intervals[he] = timeutil.hour_ending_interval(day, he)
+            yield {  # `lmp_row`'s fields, in its order
+                "interval": interval,
+                "node": node,
+                "node_type": kind[0],
+                "is_trading_hub": kind[1],
+                "price_type": price_type,
+                "revision": revision,
+                "hour_ending": he,
+                "lmp": lmp,
+                "mec": mec if mec is not None else derive_mec(lmp, mcc, mlc),
+                "mcc": mcc,
+                "mlc": mlc,
+                "_invalid": list(invalid),
+            }
+    if in_order:
+        hourly.warn_skipped(ctx)
 
 
 #: One record of the day: (HE, node, lmp, mec, mcc, mlc, invalid names, (node_type, hub)).
@@ -200,6 +209,17 @@ class _DxHourly:
         self.nodes: dict[str, tuple[str | None, tuple[str | None, bool]]] = {}  # raw -> facts
         self.kinds: dict[str | None, tuple[str | None, bool]] = {}  # node -> (type, hub)
         self.skipped = 0
+
+    def warn_skipped(self, ctx: FetchContext) -> None:
+        """One warning for the records without a usable hour, if any."""
+        if self.skipped:
+            ctx.logger.warning(
+                "%s %s: %d %s records without a usable hour skipped",
+                ctx.stream,
+                self.day,
+                self.skipped,
+                "LMP",
+            )
 
     def kind(self, node: str | None) -> tuple[str | None, bool]:
         """``(node_type, is_trading_hub)`` of a node, as `lmp_row` makes them, once per node."""

@@ -49,7 +49,7 @@ from tap_miso.parsers.dx_lmp_typed import (
     dx_lmp_batches,
     lmp_groups,
 )
-from tap_miso.parsers.dx_records import DxTime, dx_page_starts, dx_run_key, dx_start_of
+from tap_miso.parsers.dx_records import DxTime, dx_run_key, dx_starts_ascending
 from tap_miso.parsers.errors import PayloadError
 from tap_miso.parsers.five_min_zip import LabelRuns, parse_5min_lmp_csv, split_5min_lmp_zip
 from tap_miso.parsers.rows import sort_chunks_within_runs
@@ -204,49 +204,20 @@ def dx_in_time_order(pages: Iterable[bytes]) -> Iterator[dict]:
     reads only the start times (`dx_page_starts`) and checks the order; only an unordered day
     is sorted whole (memory: every record at once). Each page is then decoded batch by batch.
     """
-    if _in_time_order(pages):
+    if dx_starts_ascending(pages):
         return dx.iter_records(pages)
     return iter(_sorted_records(pages))
 
 
 def dx_lmp_in_time_order(pages: Iterable[bytes]) -> Iterator[Batch]:
     """`dx_in_time_order` for LMP pages, as batches typed where possible (`dx_lmp_batches`)."""
-    if _in_time_order(pages):
+    if dx_starts_ascending(pages):
         return dx_lmp_batches(pages)
     return iter([(False, _sorted_records(pages))])
 
 
 def _sorted_records(pages: Iterable[bytes]) -> list[dict]:
     return sorted(dx.iter_records(pages), key=lambda r: dx_time(r).start or datetime.max)
-
-
-def _in_time_order(pages: Iterable[bytes]) -> bool:
-    """The first pass of `dx_in_time_order`: are the pages' starts ascending?"""
-    last_raw: Any = object()
-    previous: datetime | None = None
-    for page in pages:
-        starts = dx_page_starts(page)
-        if starts is None:  # not the plain shape: read it fully
-            starts = [_raw_start(record) for record in dx.iter_records((page,))]
-        for raw in starts:
-            if raw == last_raw:
-                continue  # thousands of records share each start
-            last_raw = raw
-            start = dx_start_of(raw)
-            if start is None:
-                continue
-            if previous is not None and start < previous:
-                return False
-            previous = start
-    return True
-
-
-def _raw_start(record: dict) -> Any:
-    """Raw ``start`` of a record's time object (``timeInterval``, else ``interval``)."""
-    obj = record.get("timeInterval")
-    if not isinstance(obj, dict):
-        obj = record.get("interval")
-    return obj.get("start") if isinstance(obj, dict) else None
 
 
 # -- rows ----------------------------------------------------------------------------------------

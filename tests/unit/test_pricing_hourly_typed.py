@@ -351,3 +351,63 @@ def test_null_node_with_a_flagged_time_alone_in_its_hour(raw_node, caplog, monke
     assert is_typed(pages[0]) == (raw_node is not None)
     rows_repr, error, *_ = compare(pages, caplog, monkeypatch)
     assert error is None and "['node', 'time']" in rows_repr
+
+
+class _CountedPages:
+    """Pages that count how many the current pass over them has handed out."""
+
+    def __init__(self, pages: list[bytes]) -> None:
+        self.pages, self.read = pages, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.read = 0
+        for body in self.pages:
+            self.read += 1
+            yield body
+
+
+def _first_row(pages: _CountedPages, monkeypatch) -> Row:
+    monkeypatch.setattr(pricing, "node_types", lambda ctx, day: TYPES)
+    ctx = SimpleNamespace(
+        stream="lmp_day_ahead_hourly",
+        logger=logging.getLogger("test.phourly"),
+        drift_callback=lambda where: lambda cols: None,
+    )
+    return next(pricing.parse_dx_hourly_lmp(ctx, DAY, pages, "ex_ante", None))
+
+
+def test_hours_in_order_are_held_one_at_a_time(monkeypatch):
+    """Pages in hour order (one a hour): hour 1 is out after page 3, not after the day (hour
+    2's first entry ends hour 1; hour 2's run is sorted, and handed on, once page 3 ends it)."""
+    records = [record(he, n) for he in range(1, 25) for n in reversed(NODES)]
+    pages = _CountedPages([page(records[i : i + 5]) for i in range(0, 120, 5)])
+    first = _first_row(pages, monkeypatch)
+    assert (first["hour_ending"], first["node"]) == (1, "A.HUB")  # still sorted by node
+    assert pages.read == 3
+
+
+@pytest.mark.parametrize(
+    "late",
+    [
+        record(1, "Z.NODE"),  # hour 1 again after hour 24
+        {**record(1, "Z.NODE"), "timeInterval": {"value": "1"}},  # an hour from value only
+    ],
+)
+def test_a_day_out_of_order_is_held_whole(late, monkeypatch, caplog):
+    records = [record(he, n) for he in range(1, 25) for n in NODES if n != "Z.NODE"]
+    bodies = [page(records[i : i + 4]) for i in range(0, 96, 4)] + [page([late])]
+    pages = _CountedPages(bodies)
+    first = _first_row(pages, monkeypatch)
+    assert first["hour_ending"] == 1 and pages.read == len(bodies)
+    rows_repr, error, *_ = compare(bodies, caplog, monkeypatch)
+    assert error is None and rows_repr.index("'Z.NODE'") < rows_repr.index("'hour_ending': 2")
+
+
+def test_skips_are_warned_once_after_a_day_in_order(caplog, monkeypatch):
+    recs = [record(he, n) for he in (1, 2) for n in NODES]
+    recs.append({**record(1, "C.LZ"), "timeInterval": {"start": "2026-07-15 05:00:00"}})
+    _, error, logs, _, count = compare([page(recs[:6]), page(recs[6:])], caplog, monkeypatch)
+    assert error is None and count == 10
+    assert [m for *_, m in logs] == [
+        "lmp_day_ahead_hourly 2026-07-14: 1 LMP records without a usable hour skipped"
+    ]
