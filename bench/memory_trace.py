@@ -1,6 +1,6 @@
 """Run the tap with a sampler thread that logs where its memory is, once per interval.
 
-    python bench/memory_trace.py LOG [--every S] [--tracemalloc] -- TAP ARGS...
+    python bench/memory_trace.py LOG [--every S] [--tracemalloc [--top N]] -- TAP ARGS...
 
 Each line of LOG: seconds since start, RSS and peak RSS (``/proc/self/status``), the RSS of
 the glibc main heap, of anonymous mappings (pymalloc arenas, thread arenas, big buffers) and of
@@ -66,15 +66,31 @@ def _mappings() -> str:
     return " ".join(f"{k}={rss[k] >> 10}" for k in ("heap", "anon", "file"))
 
 
-def _sample(log: TextIO, every: float, traced: bool) -> None:
+def _sample(log: TextIO, every: float, traced: bool, top: int, top_path: str) -> None:
     start = time.monotonic()
+    highest = 0
     while True:
         time.sleep(every)
         line = f"{time.monotonic() - start:.1f} {_status()} {_mappings()}{_mallinfo()}"
         if traced:
-            line += f" traced={tracemalloc.get_traced_memory()[0] >> 20}"
+            now = tracemalloc.get_traced_memory()[0]
+            line += f" traced={now >> 20}"
+            if top and now > highest + (2 << 20):  # a new high: where do the bytes live?
+                highest = now
+                _write_top(top_path, top, f"{time.monotonic() - start:.1f}s traced={now >> 20}")
         log.write(line + "\n")
         log.flush()
+
+
+def _write_top(path: str, top: int, title: str) -> None:
+    """The ``top`` tracebacks holding the most traced bytes now (overwrites ``path``)."""
+    stats = tracemalloc.take_snapshot().statistics("traceback")[:top]
+    with open(path, "w") as fh:
+        fh.write(f"# {title}\n")
+        for stat in stats:
+            fh.write(f"{stat.size >> 10} KiB in {stat.count} blocks\n")
+            for frame in stat.traceback.format(limit=6, most_recent_first=True):
+                fh.write(f"    {frame.strip()}\n")
 
 
 def main() -> None:
@@ -82,13 +98,19 @@ def main() -> None:
     parser.add_argument("log")
     parser.add_argument("--every", type=float, default=1.0)
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument(
+        "--top", type=int, default=0,
+        help="with --tracemalloc: at each new high of traced bytes, write the N biggest "
+        "allocation sites (6 frames) to LOG.top",
+    )
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else len(argv)
     args, tap_args = parser.parse_args(argv[:split]), argv[split + 1 :]
     if args.tracemalloc:
-        tracemalloc.start()
+        tracemalloc.start(6 if args.top else 1)
     log = open(args.log, "w")  # noqa: SIM115 - written by the sampler until the process ends
-    threading.Thread(target=_sample, args=(log, args.every, args.tracemalloc), daemon=True).start()
+    sample = (log, args.every, args.tracemalloc, args.top, args.log + ".top")
+    threading.Thread(target=_sample, args=sample, daemon=True).start()
     sys.argv = ["tap_miso.tap", *tap_args]
     runpy.run_module("tap_miso.tap", run_name="__main__")
 

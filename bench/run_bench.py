@@ -15,8 +15,10 @@ Scenarios:
               each tap run -> ratio tap_wall / baseline; tap CPU time = tap work without
               waiting on the server; one extra cProfile run per stream (``--no-profile`` skips).
   memory      peak RSS of a 1-day and a 7-day lmp_day_ahead_hourly backfill (Market Reports),
-              and of a 1-day and a 7-day lmp_real_time_5min backfill from the Data Exchange
-              (``--memory-rt5-*``: 300 nodes, MISO's 5,000-record pages by default).
+              of the same from the Data Exchange (``--memory-da-dx-days``), and of a 1-day and a
+              7-day lmp_real_time_5min backfill from the Data Exchange (``--memory-rt5-*``: 300
+              nodes, MISO's 5,000-record pages by default) or, with ``--memory-rt5-mr-days``,
+              from Market Reports.
   ratelimit   lmp_day_ahead_hourly from the fake Data Exchange (pricing key), 2 s latency per
               call, 100 calls/min, small pages so >= 200 calls; wall vs the bound
               calls / (100/min), concurrent (max_concurrent_requests 4) vs sequential (1);
@@ -60,6 +62,8 @@ DA = "lmp_day_ahead_hourly"
 RT5 = "lmp_real_time_5min"
 #: Results key of the keyless 5-minute memory case (``--memory-rt5-mr-days``).
 RT5_MR = f"{RT5} (market_report)"
+#: Results key of the keyed day-ahead memory case (``--memory-da-dx-days``).
+DA_DX = f"{DA} (data_exchange)"
 SCENARIOS = ("throughput", "memory", "ratelimit", "quality")
 #: High client limits for keyless Market Reports: the limiter paces every host. The tap still
 #: never exceeds the Data Exchange's own 100/min per key.
@@ -508,7 +512,24 @@ def memory(args: argparse.Namespace, workdir: Path, results: dict[str, Any]) -> 
         out[RT5] = memory_rt5(args, workdir)
     if args.memory_rt5_mr_days:
         out[RT5_MR] = memory_rt5_keyless(args, workdir)
+    if args.memory_da_dx_days:
+        out[DA_DX] = memory_da_keyed(args, workdir)
     results["memory"] = out
+
+
+def memory_da_keyed(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Peak RSS of 1-day vs N-day keyed day-ahead backfills at full size: both price types of
+    each date from the Data Exchange in MISO's 5,000-record pages (~13 pages a part)."""
+    now, week = bench_clock()
+    with FakeMisoServer(
+        node_count=args.nodes, now=now, dx_rate_per_minute=100000, dx_daily_quota=10**8
+    ) as fake:
+        out = peak_rss_by_days(
+            fake, DA, workdir, week - timedelta(days=7), (1, args.memory_da_dx_days),
+            args.repeats, note=f"via data_exchange, {args.nodes} nodes, page size 5000",
+            source_preference=["data_exchange"], pricing_api_key=fake.dx_keys["pricing"][0],
+        )
+    return {"nodes": args.nodes, **out}
 
 
 def memory_rt5_keyless(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -860,9 +881,9 @@ def markdown(results: dict[str, Any]) -> str:
     mem = results.get("memory")
     if mem:
         lines += ["### Memory (peak RSS, medians)", ""]
-        rt5, keyless = mem.get(RT5), mem.get(RT5_MR)
+        rt5, keyless, keyed = mem.get(RT5), mem.get(RT5_MR), mem.get(DA_DX)
         for key, e in mem.items():
-            if key not in ("ratio", RT5, RT5_MR):
+            if key not in ("ratio", RT5, RT5_MR, DA_DX):
                 lines.append(
                     f"- {key}: {e['median_rss_mb']:.0f} MB (runs {_fmt(e['rss_mb'])}), "
                     f"{e['records']:,.0f} records"
@@ -874,6 +895,9 @@ def markdown(results: dict[str, Any]) -> str:
                                 f"{rt5['page_size']}):"))
         if keyless:
             titles.append((keyless, f"{RT5} from Market Reports ({keyless['nodes']} nodes):"))
+        if keyed:
+            titles.append((keyed, f"{DA} from the Data Exchange ({keyed['nodes']} nodes, page "
+                                  "size 5000):"))
         for case, title in titles:
             lines += [title, ""]
             for key, e in case.items():
@@ -970,6 +994,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "many, at most 7 (one weekly zip; ~4 min a 7-day run; 0 skips it, the default)",
     )
     parser.add_argument(
+        "--memory-da-dx-days",
+        type=int,
+        default=7,
+        help="keyed lmp_day_ahead_hourly memory case (Data Exchange, --nodes): 1 day vs this "
+        "many (0 skips it)",
+    )
+    parser.add_argument(
         "--rl-repeats",
         type=int,
         default=1,
@@ -1024,6 +1055,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.rt5_page_size = 20000
         args.memory_rt5_nodes = min(args.memory_rt5_nodes or args.nodes, 60)
         args.memory_rt5_days = min(args.memory_rt5_days, 2)
+        args.memory_da_dx_days = min(args.memory_da_dx_days, 2)
     return args
 
 
