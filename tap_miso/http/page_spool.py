@@ -20,9 +20,12 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 #: Bytes one spool keeps in memory before it moves to a temporary file.
-SPOOL_MEMORY = 8 << 20
-#: Bytes all spools of the process keep in memory together.
-SPOOL_BUDGET = 8 << 20
+SPOOL_MEMORY = 2 << 20
+#: Bytes all spools of the process keep in memory together. Small: pages held here for the
+#: dates being prefetched add to the peak while a date is emitted (keyed day-ahead, 7 days:
+#: 8 MB here was ~11 MB of peak RSS, bench/RESULTS.md round 7), and a spool on disk costs
+#: little (the OS page cache; read back one page at a time). Small walks stay in memory.
+SPOOL_BUDGET = 2 << 20
 
 
 class SpoolBudget:
