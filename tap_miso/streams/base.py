@@ -712,29 +712,45 @@ class MisoStream(Stream):
         fallbacks: list[SourceSpec],
         ctx: FetchContext,
     ) -> Iterator[dict]:
-        """Turn rows into records; a source failing mid-date hands the date to the next one."""
-        yield self.to_record(first, spec.source)
+        """Turn rows into records; a source failing mid-date hands the date to the next one.
+
+        The records already sent stay sent, and records leave in ascending order: the next
+        source's records of the date are sent from the interval of the last record sent on
+        (that interval again, since it may have been sent only in part; a key sent twice is
+        an upsert for the target). So nothing is lost and nothing goes backwards.
+        """
+        record = self.to_record(first, spec.source)
+        yield record
         try:
             for row in rows:
-                yield self.to_record(row, spec.source)
+                record = self.to_record(row, spec.source)
+                yield record
         except (MisoHttpError, PayloadError) as exc:
             if isinstance(exc, BadPathError | AuthError) or not fallbacks:
                 raise SourceChainError(
                     f"{self.name}: {spec.source} failed part-way through {day}"
                     f"{_part_label(part)}: {exc}"
                 ) from exc
+            resume = self._order_of(record)
             self.logger.warning(
-                "%s %s: %s failed part-way (%s); re-reading the date from %s",
+                "%s %s: %s failed part-way (%s); re-reading the date from %s, sending from %s on",
                 self.name,
                 day,
                 spec.source,
                 exc,
                 fallbacks[0].source,
+                _order_text(resume),
             )
             self._miso_tap.summary.count_fallback(self.name, spec.source)
             nxt = fallbacks[0]
             for row in nxt.parse(ctx, day, part, nxt.load(ctx, day, part)):
-                yield self.to_record(row, nxt.source)
+                record = self.to_record(row, nxt.source)
+                if self._order_of(record) >= resume:
+                    yield record
+
+    def _order_of(self, record: dict) -> tuple[str, str]:
+        """The order records leave in: (replication key, ``interval_start_utc``)."""
+        return (record[self.replication_key], record["interval_start_utc"])
 
     # -- records -------------------------------------------------------------------------------
 

@@ -71,6 +71,17 @@ def test_malformed_json_and_binary(fake, http) -> None:
     assert b"Node,Type,Value" not in mr_get(http, fake, CSV_NAME).content
 
 
+def test_rewrite_replaces_text_in_one_body(fake, http) -> None:
+    clean = dx_get(http, fake, DA, interval="2").content
+    assert clean.count(b'"lmp":') > 1
+    fake.inject(r"lmp-expost", "rewrite", old='"lmp":', new='"lmp":1e999,"was":')
+    rewritten = dx_get(http, fake, DA, interval="2").content
+    assert rewritten == clean.replace(b'"lmp":', b'"lmp":1e999,"was":', 1)
+    assert dx_get(http, fake, DA, interval="2").content == clean  # once by default
+    with pytest.raises(ValueError, match="needs parameter"):
+        fake.inject(r"lmp-expost", "rewrite", old="x")
+
+
 def test_html200_and_error200(fake, http) -> None:
     fake.inject(r"/api/FuelMix", "html200")
     page = public_get(http, fake, "FuelMix")

@@ -331,3 +331,33 @@ def test_node_filter_asks_the_data_exchange_per_node(fake):
     assert sorted((c.path.rsplit("/", 1)[-1], c.query.get("node")) for c in calls) == sorted(
         (part, node) for part in ("lmp-exante", "lmp-expost") for node in nodes
     )
+
+
+def test_a_data_exchange_day_failing_part_way_is_completed_from_market_reports():
+    """DX ex-ante page 3 of 5 has a price MISO could never send (1e999): the DX rows of the
+    first hours are already out when it fails. The date is completed from the CSV from the
+    last interval sent on: every (node, hour) arrives, in ascending order."""
+    with FakeMisoServer(node_count=NODES, dx_page_size=100) as fake:
+        bad = {"old": '"lmp":', "new": '"lmp":1e999,"lmp_was":'}
+        fake.inject_sequence(r"/day-ahead/.*/lmp-exante", [("ok", {}), ("ok", {}),
+                                                           ("rewrite", bad)])
+        run = da_run(fake, first=D1, last=D1, pricing_api_key=pricing_key(fake))
+        nodes = set(nodes_on(fake, D1))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "failed part-way" in run.stderr and "re-reading the date from market_report" in (
+        run.stderr
+    )
+    ante = [r for r in run.records(DA) if r["price_type"] == "ex_ante"]
+    seen = Counter((r["node"], r["hour_ending"]) for r in ante)
+    assert set(seen) == {(n, he) for n in nodes for he in range(1, 25)}
+    starts = [r["interval_start_utc"] for r in run.records(DA)]
+    assert starts == sorted(starts)
+    by_source = defaultdict(set)
+    for r in ante:
+        by_source[r["source"]].add(r["hour_ending"])
+    switch = max(by_source["data_exchange"])
+    assert switch == min(by_source["market_report"]) < 24
+    # Only the interval of the switch is sent twice (it may have gone out in part).
+    assert {he for (_, he), count in seen.items() if count > 1} <= {switch}
+    post = [r for r in run.records(DA) if r["price_type"] == "ex_post"]
+    assert {r["source"] for r in post} == {"data_exchange"} and len(post) == len(nodes) * 24

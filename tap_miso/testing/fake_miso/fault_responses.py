@@ -49,6 +49,17 @@ def short_circuit(fault: Fault, surface: str, path: str, now: object) -> Respons
     raise ValueError(f"fault {fault.kind!r} is not a short-circuit fault")
 
 
+def rewrite(response: Response, old: str | bytes, new: str | bytes, count: int = 1) -> Response:
+    """`rewrite`: replace the first ``count`` occurrences of ``old`` in the body with ``new``
+    (a valid page made subtly bad, e.g. one price written ``1e999``)."""
+    def raw(text: str | bytes) -> bytes:
+        return text.encode() if isinstance(text, str) else text
+
+    body = response.materialize().body or b""
+    response.body = body.replace(raw(old), raw(new), count)
+    return response
+
+
 def corrupt(response: Response) -> Response:
     """`malformed`: invalid JSON for JSON bodies, garbage bytes for everything else."""
     body = response.materialize().body or b""

@@ -30,9 +30,10 @@ from typing import Any
 
 FAULT_KINDS = frozenset({
     "latency", "status", "reset", "truncate", "malformed", "html200", "error200", "drift",
-    "not_published", "ok",
+    "not_published", "ok", "rewrite",
 })  # fmt: skip
-_REQUIRED = {"latency": ("seconds",), "status": ("code",), "drift": ("mode", "column")}
+_REQUIRED = {"latency": ("seconds",), "status": ("code",), "drift": ("mode", "column"),
+             "rewrite": ("old", "new")}
 DRIFT_MODES = ("rename", "add", "drop")
 
 

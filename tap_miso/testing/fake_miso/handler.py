@@ -19,6 +19,7 @@ from tap_miso.testing.fake_miso.drift import Drift
 from tap_miso.testing.fake_miso.fault_responses import (
     SHORT_CIRCUIT,
     corrupt,
+    rewrite,
     short_circuit,
     surface_of,
 )
@@ -135,6 +136,8 @@ class FakeMisoHandler(BaseHTTPRequestHandler):
                                      500)
         if kind == "malformed" and response.status == 200:
             response = corrupt(response)
+        elif kind == "rewrite" and response.status == 200:
+            response = rewrite(response, **fault.params)  # type: ignore[union-attr]
         return self._write(response, method, truncate=kind == "truncate")
 
     # -- writing --------------------------------------------------------------------------------
