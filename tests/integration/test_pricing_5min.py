@@ -302,3 +302,33 @@ def test_a_weekly_zip_with_a_new_column_is_reported_and_still_read(fake, keyless
     drift = [line for line in result.stderr.splitlines() if "Schema drift" in line]
     assert len(drift) == 1 and "5MIN_LMP.zip sent unexpected columns ['ENERGY']" in drift[0]
     assert len(fake.requests_for(WEEKLY_ZIP_RE)) == 1
+
+
+def test_a_data_exchange_part_failing_part_way_is_completed_from_the_weekly_zip():
+    """DX ex-post page 3 of 5 has a price of 1e999: the first intervals are already out when it
+    fails. The part is completed from the weekly zip from the last interval sent on, merged
+    with ex-ante in ascending order; nothing is lost, only the switch interval comes twice."""
+    noon = timeutil.market_day_start(TODAY) + timedelta(hours=12)
+    with FakeMisoServer(node_count=NODES, now=noon, dx_page_size=1000) as fake:
+        bad = {"old": '"lmp":', "new": '"lmp":1e999,"lmp_was":'}
+        fake.inject_sequence(rf"/real-time/{D1}/lmp-expost", [("ok", {}), ("ok", {}),
+                                                               ("rewrite", bad)])
+        result = run(fake, D1, D1, pricing_api_key=key(fake))
+        nodes = set(nodes_on(fake, D1))
+    assert "data_exchange failed part-way" in result.stderr
+    records = result.records(STREAM)
+    starts = [r["interval_start_utc"] for r in records]
+    assert starts == sorted(starts)
+    ante = [r for r in records if r["price_type"] == "ex_ante"]
+    assert {r["source"] for r in ante} == {"data_exchange"} and len(ante) == len(nodes) * 288
+    post = [r for r in records if r["price_type"] == "ex_post"]
+    seen = Counter((r["node"], index_of(r)) for r in post)
+    assert set(seen) == {(n, i) for n in nodes for i in range(288)}
+    by_source = defaultdict(set)
+    for r in post:
+        by_source[r["source"]].add(index_of(r))
+    switch = max(by_source["data_exchange"])
+    assert switch == min(by_source["market_report"]) < 287
+    assert {i for (_, i), count in seen.items() if count > 1} <= {switch}
+    assert {r["revision"] for r in post} == {"final"}
+    check_values(fake, post, {"ex_post": "final"})
