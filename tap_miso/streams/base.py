@@ -715,15 +715,25 @@ class MisoStream(Stream):
         """Turn rows into records; a source failing mid-date hands the date to the next one.
 
         The records already sent stay sent, and records leave in ascending order: the next
-        source's records of the date are sent from the interval of the last record sent on
-        (that interval again, since it may have been sent only in part; a key sent twice is
-        an upsert for the target). So nothing is lost and nothing goes backwards.
+        source's records of the date are sent from the interval of the last record sent on,
+        except the keys of that interval already sent (it may have gone out in part). So
+        nothing is lost, nothing goes backwards and no key is sent twice.
         """
+        key_of = self._key_of
         record = self.to_record(first, spec.source)
+        start = record["interval_start_utc"]
+        interval_keys = [self._key_with_nulls(record)]  # the keys sent of the current interval
         yield record
         try:
             for row in rows:
                 record = self.to_record(row, spec.source)
+                if record["interval_start_utc"] != start:
+                    start = record["interval_start_utc"]
+                    interval_keys = []
+                try:
+                    interval_keys.append(key_of(record))
+                except KeyError:  # a key field absent from this record: taken as null
+                    interval_keys.append(self._key_with_nulls(record))
                 yield record
         except (MisoHttpError, PayloadError) as exc:
             if isinstance(exc, BadPathError | AuthError) or not fallbacks:
@@ -742,11 +752,28 @@ class MisoStream(Stream):
                 _order_text(resume),
             )
             self._miso_tap.summary.count_fallback(self.name, spec.source)
+            # The next source's records at `resume` whose key already went out are skipped
+            # (without primary keys nothing tells them apart: that interval is sent again).
+            sent = set(interval_keys) if self.primary_keys else set()
             nxt = fallbacks[0]
             for row in nxt.parse(ctx, day, part, nxt.load(ctx, day, part)):
                 record = self.to_record(row, nxt.source)
-                if self._order_of(record) >= resume:
+                order = self._order_of(record)
+                if order > resume or (order == resume and self._key_with_nulls(record) not in sent):
                     yield record
+
+    @cached_property
+    def _key_of(self) -> Callable[[dict], Any]:
+        """A record's primary key values (``itemgetter``: one C call a record; KeyError when a
+        key field is absent, see `_key_with_nulls`)."""
+        return itemgetter(*self.primary_keys) if self.primary_keys else _no_key
+
+    def _key_with_nulls(self, record: dict) -> Any:
+        """`_key_of`, an absent key field taken as null (same shape: a value or a tuple)."""
+        values = tuple(record.get(name) for name in self.primary_keys or ())
+        if not values:
+            return None
+        return values[0] if len(values) == 1 else values
 
     def _order_of(self, record: dict) -> tuple[str, str]:
         """The order records leave in: (replication key, ``interval_start_utc``)."""
@@ -824,6 +851,11 @@ def fetch_context(
 def is_empty_payload(exc: Exception) -> bool:
     """True for a parser's "empty payload" error: MISO answered 200 with nothing in it."""
     return isinstance(exc, PayloadError) and exc.message.startswith("empty payload")
+
+
+def _no_key(record: dict) -> None:
+    """The key of a record of a stream without primary keys."""
+    return None
 
 
 def _order_text(order: tuple[str, str]) -> str:
