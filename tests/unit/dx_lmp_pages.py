@@ -42,6 +42,27 @@ def page(records: list[Any], raw: bytes | None = None) -> bytes:
     return orjson.dumps({"data": records, "page": meta})
 
 
+def odd_numbers_page(value: str, interval: str, last: tuple[str, str]) -> bytes:
+    """A typed page of odd number spellings: ints, -0, nulls, absent keys, 1e2, an int beyond
+    64 bits and one beyond float precision. Its first three records share one time object
+    (start 2026-07-14 00:00:00.000, ``value``; the second adds the scalar ``interval``); the
+    last has its own (``last``: start, end)."""
+    time = (b'{"timeInterval":{"start":"2026-07-14 00:00:00.000","value":"'
+            + value.encode() + b'"},')
+    raw = b",".join(
+        [
+            time + b'"node":"B.GEN","lmp":25,"mcc":-0,"mec":null,"mlc":0}',
+            time + b'"node":"A.HUB","lmp":-0.0,"mcc":-0.0,"mlc":1e2,"interval":"'
+            + interval.encode() + b'"}',
+            time + b'"node":"C.LZ","lmp":null,"mcc":null,"mec":1E-3,"mlc":12345678901234567890}',
+            b'{"timeInterval":{"start":"' + last[0].encode() + b'","end":"' + last[1].encode()
+            + b'"},'
+            b'"node":"ILLINOIS.HUB","lmp":9007199254740993,"preliminaryFinal":null}',
+        ]
+    )
+    return page([], raw)
+
+
 def is_typed(body: bytes) -> bool:
     """True when every record of the page takes the typed (msgspec) path."""
     raws = _raw_records(body)

@@ -85,17 +85,9 @@ def test_well_formed_pages_take_the_typed_path(caplog, monkeypatch):
 
 
 def test_ints_negative_zero_nulls_and_absent_keys(caplog, monkeypatch):
-    time = b'{"timeInterval":{"start":"2026-07-14 00:00:00.000","value":"2026-07-14 00:00:00.000"},'
-    raw = b",".join(
-        [
-            time + b'"node":"B.GEN","lmp":25,"mcc":-0,"mec":null,"mlc":0}',
-            time + b'"node":"A.HUB","lmp":-0.0,"mcc":-0.0,"mlc":1e2,"interval":"00:00"}',
-            time + b'"node":"C.LZ","lmp":null,"mcc":null,"mec":1E-3,"mlc":12345678901234567890}',
-            b'{"timeInterval":{"start":"2026-07-14 00:00:00","end":"2026-07-14 00:05:00"},'
-            b'"node":"ILLINOIS.HUB","lmp":9007199254740993,"preliminaryFinal":null}',
-        ]
+    body = dx_lmp_pages.odd_numbers_page(
+        "2026-07-14 00:00:00.000", "00:00", ("2026-07-14 00:00:00", "2026-07-14 00:05:00")
     )
-    body = page([], raw)
     assert is_typed(body)
     rows_repr, error, *_ = compare([body], caplog, monkeypatch)
     assert error is None and "'lmp': 25.0" in rows_repr and "-0.0" in rows_repr
