@@ -28,6 +28,9 @@ class FakeMisoServer:
     a fixed `now` (aware, or naive = UTC) freezes it until `fake.now` is assigned again.
     `cache_bytes` bounds the cache of generated payloads: a benchmark reading more than that per
     pass (a full day of 5-minute pages is ~280 MB) would otherwise rebuild every payload (LRU).
+    Bodies too large to build in memory (the 5-minute workbook and weekly zip at full size) are
+    streamed as they are generated and not cached, unless `cache_streamed` is set: a benchmark
+    then times the tap reading a file, as from MISO, not the fake generating it.
     """
 
     def __init__(
@@ -40,6 +43,7 @@ class FakeMisoServer:
         dx_page_size: int = 5000,
         retry_after_on_429: int | None = None,
         cache_bytes: int = 256 * 1024 * 1024,
+        cache_streamed: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -53,6 +57,7 @@ class FakeMisoServer:
             dx=DataExchangeSettings(keys, dx_page_size),
             gate=DataExchangeGate(keys, dx_rate_per_minute, dx_daily_quota, retry_after_on_429),
             cache=LruCache(max_bytes=cache_bytes),
+            cache_streamed=cache_streamed,
         )
         self._host, self._port = host, port
         self._httpd: FakeHttpServer | None = None

@@ -52,6 +52,8 @@ class ServerState:
     faults: FaultRegistry = field(default_factory=FaultRegistry)
     log: RequestLog = field(default_factory=RequestLog)
     cache: LruCache = field(default_factory=LruCache)
+    #: Keep streamed (very large) bodies in `cache` too (benchmarks; tests keep memory low).
+    cache_streamed: bool = False
     missing_dates: set[date] = field(default_factory=set)
     eia: EiaFakeSettings = field(default_factory=EiaFakeSettings)
 
