@@ -223,6 +223,15 @@ CONFIG_SCHEMA = th.PropertiesList(
         "on_invalid_record still acts on) and no quality score or alert is computed.",
     ),
     th.Property(
+        "parallel_parsing",
+        th.BooleanType,
+        default=True,
+        description="Parse the largest Market Reports files (the 5-minute LMP workbook and "
+        "weekly zip, ~750,000 rows a day each) in a child Python process, so a second CPU "
+        "core parses while the tap's own process builds, checks and writes records. Same "
+        "records either way; false parses in the tap's process.",
+    ),
+    th.Property(
         "metrics_textfile",
         th.StringType,
         description="Write Prometheus metrics to this file (node_exporter textfile format).",
@@ -329,6 +338,7 @@ class Settings:
     nodes: frozenset[str] = field(default_factory=frozenset)
     on_invalid_record: str = "flag"
     quality_checks: bool = True
+    parallel_parsing: bool = True
     metrics_textfile: str | None = None
     metrics_port: int | None = None
     metrics_pushgateway_url: str | None = None
@@ -605,6 +615,7 @@ def load_settings(config: Mapping[str, Any], *, today: date | None = None) -> Se
         nodes=frozenset(nodes or ()),
         on_invalid_record=check.choice("on_invalid_record", ON_INVALID, "flag"),
         quality_checks=check.boolean("quality_checks", True),
+        parallel_parsing=check.boolean("parallel_parsing", True),
         metrics_textfile=check.path("metrics_textfile"),
         metrics_port=metrics_port,
         metrics_pushgateway_url=check.optional_url("metrics_pushgateway_url"),

@@ -37,6 +37,8 @@ from tap_miso import timeutil, vocabulary
 from tap_miso.http.errors import MisoHttpError, NoDataError, url_path
 from tap_miso.parsers import (
     dx_time,
+    five_min_blocks,
+    offload,
     parse_5min_exante_lmp_xlsx,
     parse_public_five_min_expost,
 )
@@ -438,13 +440,42 @@ class _DxRows:
 EXANTE_XLSX = "5min_exante_lmp.xlsx"
 
 
+def _parse_in_child(ctx: FetchContext) -> bool:
+    """True when the big 5-minute files are parsed in a child process (`parallel_parsing`;
+    MISO's are always full size, ~750,000 rows: no size test)."""
+    return ctx.settings.parallel_parsing and offload.available()
+
+
+def _exante_rows(ctx: FetchContext, data: BinaryIO) -> Iterator[Row]:
+    """The workbook's rows (`parse_5min_exante_lmp_xlsx`), parsed in a child process when
+    `_parse_in_child` (the child reads the same open file)."""
+    callback = ctx.drift_callback(MARKET_REPORT)
+
+    def local() -> Iterator[Row]:
+        return parse_5min_exante_lmp_xlsx(data, on_unexpected_columns=callback)
+
+    if not _parse_in_child(ctx):
+        return local()
+    try:
+        fd = data.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file of its own (bytes in memory)
+        return local()
+    return five_min_blocks.rows_in_child(
+        "tap_miso.parsers.five_min_blocks:exante_blocks",
+        (fd,),
+        five_min_blocks.EXANTE_FIELDS,
+        local,
+        what=EXANTE_XLSX,
+        fds=(fd,),
+        on_unexpected_columns=callback,
+    )
+
+
 def parse_exante_xlsx(ctx: FetchContext, day: date, data: BinaryIO) -> Iterator[Row]:
     """``5min_exante_lmp.xlsx`` (FORMATS §4.2; MEC present) -> ex-ante rows; closes ``data``."""
     types = node_types(ctx, day)
     with data:
-        rows = parse_5min_exante_lmp_xlsx(
-            data, on_unexpected_columns=ctx.drift_callback(MARKET_REPORT)
-        )
+        rows = _exante_rows(ctx, data)
         for interval, r in placed(
             ctx, day, rows, MR_EXANTE_LABEL, EXANTE_XLSX, required=("node",)
         ):
@@ -593,11 +624,24 @@ def _spilled_rows(path: Path) -> Iterator[Row]:
         yield from parse_5min_lmp_csv(fh)
 
 
+def _weekly_rows(ctx: FetchContext, path: Path) -> Iterator[Row]:
+    """`_spilled_rows`, parsed in a child process when `_parse_in_child`."""
+    if not _parse_in_child(ctx):
+        return _spilled_rows(path)
+    return five_min_blocks.rows_in_child(
+        "tap_miso.parsers.five_min_blocks:weekly_blocks",
+        (str(path),),
+        five_min_blocks.WEEKLY_FIELDS,
+        lambda: _spilled_rows(path),
+        what=WEEKLY_ZIP,
+    )
+
+
 def parse_weekly(ctx: FetchContext, day: date, loaded: tuple[WeeklySpill, Path]) -> Iterator[Row]:
     """A date's rows of the weekly final zip (no MEC column: derived, FORMATS §4.2, §7.20)."""
     spill, path = loaded
     types = node_types(ctx, day)
-    for interval, r in placed(ctx, day, _spilled_rows(path), MR_WEEKLY_LABEL, WEEKLY_ZIP):
+    for interval, r in placed(ctx, day, _weekly_rows(ctx, path), MR_WEEKLY_LABEL, WEEKLY_ZIP):
         yield source_row(
             interval, r, types, raw_label=r["raw_label"], price_type="ex_post", revision="final"
         )

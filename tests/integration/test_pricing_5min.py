@@ -332,3 +332,57 @@ def test_a_data_exchange_part_failing_part_way_is_completed_from_the_weekly_zip(
     assert max(seen.values()) == 1  # nothing sent twice
     assert {r["revision"] for r in post} == {"final"}
     check_values(fake, post, {"ex_post": "final"})
+
+
+EXANTE_XLSX_NAME = "5min_exante_lmp.xlsx"
+
+
+def states(result):
+    """The STATE values without the signpost (the wall-clock time of the run)."""
+    out = []
+    for message in result.messages:
+        if message["type"] == "STATE":
+            bookmark = dict(message["value"]["bookmarks"][STREAM])
+            bookmark.pop("replication_key_signpost", None)
+            out.append(bookmark)
+    return out
+
+
+def test_parsing_in_child_processes_gives_the_same_records(fake, keyless_week):
+    """`parallel_parsing` (default on) parses the workbook and the weekly spill in child
+    processes; off, in the tap's own process. Same records, state and summary."""
+    on, _ = keyless_week
+    off = run(fake, D1, D2, parallel_parsing=False)
+    assert on.records(STREAM) == off.records(STREAM)
+    assert states(on) == states(off)
+    timeless = ("records", "records_checked", "quality_score", "flags_by_rule", "missing_dates",
+                "missing_intervals", "sources_by_date")
+    summaries = [{k: r.summary()["streams"][STREAM][k] for k in timeless} for r in (on, off)]
+    assert summaries[0] == summaries[1] and summaries[0]["records"] == len(on.records(STREAM))
+    for name in (EXANTE_XLSX_NAME, "5MIN_LMP.zip"):
+        assert on.stderr.count(f"{name}: parsing in child process") == 2  # one per date
+        assert f"{name}: parsing in child process" not in off.stderr
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_workbook_drift_reported_from_the_child_process_as_in_process(fake, keyless_week,
+                                                                      parallel):
+    fake.inject(EXANTE_XLSX_RE, "drift", times=None, mode="add", column="RT Ex-Ante Note")
+    result = run(fake, D1, D1, parallel_parsing=parallel)
+    expected = [r for r in keyless_week[0].records(STREAM) if r["market_date"] == str(D1)]
+    assert result.records(STREAM) == expected
+    drift = [line for line in result.stderr.splitlines() if "Schema drift" in line]
+    assert len(drift) == 1 and "sent unexpected columns ['RT Ex-Ante Note']" in drift[0]
+    assert (f"{EXANTE_XLSX_NAME}: parsing in child process" in result.stderr) is parallel
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_workbook_without_a_price_column_fails_the_same_way_in_a_child_process(fake, parallel):
+    fake.inject(EXANTE_XLSX_RE, "drift", times=None, mode="drop", column="RT Ex-Ante MCC")
+    config = fake_config(fake, start_date=str(D1), end_date=str(D1), parallel_parsing=parallel)
+    result = run_tap(config, streams=[STREAM])
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    failure = [line for line in result.stderr.splitlines() if "Run failed" in line]
+    assert len(failure) == 1 and "[ex_ante]" in failure[0]
+    assert "(missing columns: RT Ex-Ante MCC)" in failure[0]
+    assert not result.records(STREAM)
