@@ -127,7 +127,7 @@ def weekly_blocks(path: str, *, on_unexpected_columns: UnexpectedColumns = None)
 # -- the parent's side -------------------------------------------------------------------------
 
 
-def rows_in_child(
+def blocks_in_child(
     job: str,
     args: tuple[Any, ...],
     fields: tuple[str, ...],
@@ -136,10 +136,10 @@ def rows_in_child(
     what: str,
     fds: tuple[int, ...] = (),
     on_unexpected_columns: UnexpectedColumns = None,
-) -> Iterator[Row]:
-    """The rows ``local_rows()`` gives, parsed by ``job`` (one of the above) in a child process
-    (`offload.offloaded`; in this process when no child can start)."""
-    blocks = offloaded(
+) -> Iterator[Block]:
+    """The blocks of the rows ``local_rows()`` gives, packed by ``job`` (one of the above) in a
+    child process (`offload.offloaded`; packed in this process when no child can start)."""
+    return offloaded(
         job,
         args,
         local=lambda: pack(local_rows(), fields),
@@ -147,4 +147,3 @@ def rows_in_child(
         fds=fds,
         on_unexpected_columns=on_unexpected_columns,
     )
-    return unpack(blocks, fields)

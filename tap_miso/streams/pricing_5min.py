@@ -23,6 +23,7 @@ import atexit
 import gzip
 import shutil
 import tempfile
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -165,6 +166,103 @@ def placed(
             other_day += 1
             continue
         yield interval, row
+    _report_skips(ctx, day, where, unusable, other_day)
+
+
+def placed_blocks(
+    ctx: FetchContext,
+    day: date,
+    blocks: Iterable[five_min_blocks.Block],
+    fields: tuple[str, ...],
+    convention: str,
+    where: str,
+    types: dict[str, str | None],
+    *,
+    price_type: str,
+    revision: str | None,
+    required: tuple[str, ...] = (),
+) -> Iterator[Row]:
+    """`source_row` of each `placed` row of ``blocks`` (`five_min_blocks`), without unpacking
+    them: interval, market date and hour ending once per block, node facts once per node, one
+    dict per row. Same rows, skips and log lines as `unpack` + `placed` + `source_row`
+    (tests/unit/test_pricing_5min_blocks.py); a row of another shape goes through those.
+    ``fields`` is ``EXANTE_FIELDS`` or ``WEEKLY_FIELDS``; ``required`` at most ``("node",)``.
+    """
+    if fields not in (five_min_blocks.EXANTE_FIELDS, five_min_blocks.WEEKLY_FIELDS) or not set(
+        required
+    ) <= {"node"}:
+        raise ValueError(f"placed_blocks: unsupported fields {fields} or required {required}")
+    need_node = bool(required)
+    hubs = vocabulary.TRADING_HUBS
+    facts: dict[Any, tuple[str | None, bool]] = {}
+    nodes: list[Any] = []
+    unusable = other_day = 0
+    last_label: datetime | None = None
+    interval: timeutil.Interval | None = None
+    on_day = False
+    he = 0
+    for label, raw_label, new_nodes, raw_columns, others in blocks:
+        if new_nodes is not None:
+            nodes = new_nodes
+        if label is None:
+            unusable += len(nodes)
+            continue
+        usable = len(nodes)
+        if need_node:  # a plain row's node is in `nodes`; a row of another shape has None there
+            usable -= nodes.count(None) - len(others)
+            usable -= sum(1 for r in others.values() if _lacks(r, required))
+        unusable += len(nodes) - usable
+        if not usable:
+            continue
+        if label != last_label:  # as `placed`: once per label, for a label with a usable row
+            last_label, interval = label, five_minute_interval(label, convention)
+            on_day = interval.market_date == day
+            he = hour_ending_of(interval) if on_day else 0
+        if not on_day:
+            other_day += usable
+            continue
+        columns = [array("d", raw) for raw in raw_columns]
+        if len(fields) == 4:  # lmp, mec, mlc, mcc
+            plain = zip(nodes, columns[0], columns[1], columns[3], columns[2], strict=True)
+        else:  # lmp, mcc, mlc: MEC derived
+            plain = (
+                (node, lmp, round(lmp - mcc - mlc, 6), mcc, mlc)
+                for node, lmp, mcc, mlc in zip(nodes, *columns, strict=True)
+            )
+        for index, (node, lmp, mec, mcc, mlc) in enumerate(plain):
+            if others and index in others:
+                r = others[index]
+                if not _lacks(r, required):
+                    yield source_row(
+                        interval, r, types, raw_label=r["raw_label"], price_type=price_type,
+                        revision=revision,
+                    )
+                continue
+            if node is None and need_node:
+                continue
+            fact = facts.get(node)
+            if fact is None:
+                fact = facts[node] = (_node_type(types.get(node)), node in hubs)
+            yield {
+                "interval": interval,
+                "node": node,
+                "node_type": fact[0],
+                "is_trading_hub": fact[1],
+                "price_type": price_type,
+                "revision": revision,
+                "hour_ending": he,
+                "lmp": lmp,
+                "mec": mec,
+                "mcc": mcc,
+                "mlc": mlc,
+                "_invalid": [],
+                "raw_time_label": raw_label,
+            }
+    _report_skips(ctx, day, where, unusable, other_day)
+
+
+def _report_skips(ctx: FetchContext, day: date, where: str, unusable: int, other_day: int) -> None:
+    """The skip log lines of `placed`."""
     if unusable:
         ctx.logger.warning(
             "%s %s: %s: %d rows without a usable time label or key skipped",
@@ -446,25 +544,21 @@ def _parse_in_child(ctx: FetchContext) -> bool:
     return ctx.settings.parallel_parsing and offload.available()
 
 
-def _exante_rows(ctx: FetchContext, data: BinaryIO) -> Iterator[Row]:
-    """The workbook's rows (`parse_5min_exante_lmp_xlsx`), parsed in a child process when
-    `_parse_in_child` (the child reads the same open file)."""
-    callback = ctx.drift_callback(MARKET_REPORT)
-
-    def local() -> Iterator[Row]:
-        return parse_5min_exante_lmp_xlsx(data, on_unexpected_columns=callback)
-
+def _exante_blocks(ctx: FetchContext, data: BinaryIO) -> Iterator[five_min_blocks.Block] | None:
+    """The workbook's rows packed by a child process (`_parse_in_child`: it reads the same
+    open file), or None: parse it in this process."""
     if not _parse_in_child(ctx):
-        return local()
+        return None
     try:
         fd = data.fileno()
     except (AttributeError, OSError, ValueError):  # not a file of its own (bytes in memory)
-        return local()
-    return five_min_blocks.rows_in_child(
+        return None
+    callback = ctx.drift_callback(MARKET_REPORT)
+    return five_min_blocks.blocks_in_child(
         "tap_miso.parsers.five_min_blocks:exante_blocks",
         (fd,),
         five_min_blocks.EXANTE_FIELDS,
-        local,
+        lambda: parse_5min_exante_lmp_xlsx(data, on_unexpected_columns=callback),
         what=EXANTE_XLSX,
         fds=(fd,),
         on_unexpected_columns=callback,
@@ -475,7 +569,16 @@ def parse_exante_xlsx(ctx: FetchContext, day: date, data: BinaryIO) -> Iterator[
     """``5min_exante_lmp.xlsx`` (FORMATS §4.2; MEC present) -> ex-ante rows; closes ``data``."""
     types = node_types(ctx, day)
     with data:
-        rows = _exante_rows(ctx, data)
+        blocks = _exante_blocks(ctx, data)
+        if blocks is not None:
+            yield from placed_blocks(
+                ctx, day, blocks, five_min_blocks.EXANTE_FIELDS, MR_EXANTE_LABEL, EXANTE_XLSX,
+                types, price_type="ex_ante", revision=None, required=("node",),
+            )
+            return
+        rows = parse_5min_exante_lmp_xlsx(
+            data, on_unexpected_columns=ctx.drift_callback(MARKET_REPORT)
+        )
         for interval, r in placed(
             ctx, day, rows, MR_EXANTE_LABEL, EXANTE_XLSX, required=("node",)
         ):
@@ -624,27 +727,29 @@ def _spilled_rows(path: Path) -> Iterator[Row]:
         yield from parse_5min_lmp_csv(fh)
 
 
-def _weekly_rows(ctx: FetchContext, path: Path) -> Iterator[Row]:
-    """`_spilled_rows`, parsed in a child process when `_parse_in_child`."""
-    if not _parse_in_child(ctx):
-        return _spilled_rows(path)
-    return five_min_blocks.rows_in_child(
-        "tap_miso.parsers.five_min_blocks:weekly_blocks",
-        (str(path),),
-        five_min_blocks.WEEKLY_FIELDS,
-        lambda: _spilled_rows(path),
-        what=WEEKLY_ZIP,
-    )
-
-
 def parse_weekly(ctx: FetchContext, day: date, loaded: tuple[WeeklySpill, Path]) -> Iterator[Row]:
-    """A date's rows of the weekly final zip (no MEC column: derived, FORMATS §4.2, §7.20)."""
+    """A date's rows of the weekly final zip (no MEC column: derived, FORMATS §4.2, §7.20);
+    the spill is parsed by a child process when `_parse_in_child`."""
     spill, path = loaded
     types = node_types(ctx, day)
-    for interval, r in placed(ctx, day, _weekly_rows(ctx, path), MR_WEEKLY_LABEL, WEEKLY_ZIP):
-        yield source_row(
-            interval, r, types, raw_label=r["raw_label"], price_type="ex_post", revision="final"
+    if _parse_in_child(ctx):
+        blocks = five_min_blocks.blocks_in_child(
+            "tap_miso.parsers.five_min_blocks:weekly_blocks",
+            (str(path),),
+            five_min_blocks.WEEKLY_FIELDS,
+            lambda: _spilled_rows(path),
+            what=WEEKLY_ZIP,
         )
+        yield from placed_blocks(
+            ctx, day, blocks, five_min_blocks.WEEKLY_FIELDS, MR_WEEKLY_LABEL, WEEKLY_ZIP, types,
+            price_type="ex_post", revision="final",
+        )
+    else:
+        for interval, r in placed(ctx, day, _spilled_rows(path), MR_WEEKLY_LABEL, WEEKLY_ZIP):
+            yield source_row(
+                interval, r, types, raw_label=r["raw_label"], price_type="ex_post",
+                revision="final",
+            )
     spill.consumed(day)
 
 
