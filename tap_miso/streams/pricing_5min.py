@@ -515,22 +515,7 @@ class _DxRows:
 
     def report(self, ctx: FetchContext, day: date) -> None:
         """The skip log lines of `placed`."""
-        if self.unusable:
-            ctx.logger.warning(
-                "%s %s: %s: %d rows without a usable time label or key skipped",
-                ctx.stream,
-                day,
-                DATA_EXCHANGE,
-                self.unusable,
-            )
-        if self.other_day:
-            ctx.logger.info(
-                "%s %s: %s: %d rows of other market dates skipped",
-                ctx.stream,
-                day,
-                DATA_EXCHANGE,
-                self.other_day,
-            )
+        _report_skips(ctx, day, DATA_EXCHANGE, self.unusable, self.other_day)
 
 
 # -- Market Reports: daily ex-ante xlsx ----------------------------------------------------------
