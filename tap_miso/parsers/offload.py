@@ -62,9 +62,15 @@ class OffloadError(RuntimeError):
 
 
 def available() -> bool:
-    """True when jobs can run in a child process here (POSIX, a Python interpreter to start,
-    and no child failed to start earlier in this run)."""
-    return os.name == "posix" and bool(sys.executable) and not _unavailable
+    """True when jobs can run in a child process here: POSIX, a Python interpreter to start
+    (not a frozen application, whose executable is the application itself), and no child
+    failed to start earlier in this run."""
+    return (
+        os.name == "posix"
+        and bool(sys.executable)
+        and not getattr(sys, "frozen", False)
+        and not _unavailable
+    )
 
 
 def offloaded(

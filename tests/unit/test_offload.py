@@ -134,6 +134,11 @@ def test_no_child_means_parsing_in_process_for_the_rest_of_the_run(monkeypatch, 
     assert list(run("numbers", 2, local=lambda: iter(["local again"]))) == ["local again"]
 
 
-def test_not_on_windows(monkeypatch):
-    monkeypatch.setattr(offload.os, "name", "nt")
+@pytest.mark.parametrize("where", ["windows", "frozen application"])
+def test_not_on_windows_nor_in_a_frozen_application(monkeypatch, children, where):
+    if where == "windows":
+        monkeypatch.setattr(offload.os, "name", "nt")
+    else:
+        monkeypatch.setattr(offload.sys, "frozen", True, raising=False)
     assert list(run("numbers", 2, local=lambda: iter(["local"]))) == ["local"]
+    assert children == []
