@@ -73,37 +73,19 @@ def pack(rows: Iterable[Row], fields: tuple[str, ...]) -> Iterator[Block]:
 
 
 def unpack(blocks: Iterable[Block], fields: tuple[str, ...]) -> Iterator[Row]:
-    """The rows `pack` was given, in order (equal dicts, same key order)."""
+    """The rows `pack` was given, in order (equal dicts, same key order). The stream builds its
+    rows from the blocks directly (`pricing_5min.placed_blocks`); this is their reference."""
     nodes: list[Any] = []
     for label, raw_label, new_nodes, raw_columns, others in blocks:
         if new_nodes is not None:
             nodes = new_nodes
         columns = [array("d", raw) for raw in raw_columns]
-        if len(fields) == 4:
-            a, b, c, d = fields
-            rows = (
-                {"label": label, "raw_label": raw_label, "node": node, "_invalid": [],
-                 a: w, b: x, c: y, d: z}
-                for node, w, x, y, z in zip(nodes, *columns, strict=True)
-            )
-        elif len(fields) == 3:
-            a, b, c = fields
-            rows = (
-                {"label": label, "raw_label": raw_label, "node": node, "_invalid": [],
-                 a: x, b: y, c: z}
-                for node, x, y, z in zip(nodes, *columns, strict=True)
-            )
-        else:
-            rows = (
-                {"label": label, "raw_label": raw_label, "node": node, "_invalid": [],
-                 **dict(zip(fields, values, strict=True))}
-                for node, *values in zip(nodes, *columns, strict=True)
-            )
-        if not others:
-            yield from rows
-            continue
-        for index, row in enumerate(rows):
-            yield others.get(index, row)
+        for index, (node, *values) in enumerate(zip(nodes, *columns, strict=True)):
+            row = others.get(index)
+            if row is None:
+                row = {"label": label, "raw_label": raw_label, "node": node, "_invalid": []}
+                row.update(zip(fields, values, strict=True))
+            yield row
 
 
 # -- jobs run in the child process (tap_miso.parsers.offload) ----------------------------------

@@ -179,6 +179,10 @@ def _disable(reason: str) -> None:
     _unavailable.append(reason)
 
 
+class _Garbled(Exception):
+    """Bytes on the pipe that are not a frame."""
+
+
 def _read_frame(pipe: IO[bytes]) -> tuple[Any, ...] | None:
     """The next frame; None at the end of the pipe (the child exited)."""
     head = pipe.read(_HEADER.size)
@@ -195,10 +199,6 @@ def _read_frame(pipe: IO[bytes]) -> tuple[Any, ...] | None:
     if not isinstance(frame, tuple) or not frame:
         raise _Garbled
     return frame
-
-
-class _Garbled(Exception):
-    """Bytes on the pipe that are not a frame."""
 
 
 # -- the child ---------------------------------------------------------------------------------
